@@ -1,0 +1,86 @@
+"""The course directory nbgrader works in, and nbgrader's own steps run on it.
+
+``source/<assignment>/<assignment>.ipynb`` -> ``release/`` (generate_assignment) ->
+``submitted/<student>/<assignment>/`` -> ``autograded/`` + ``gradebook.db`` (our grader) ->
+``feedback/`` (generate_feedback) -> ``grades.csv`` (export).
+"""
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from .markers import marker_of, sync_metadata
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class CourseError(Exception):
+    """A problem with the course itself (unknown assignment, bad markers): the grader cannot run."""
+
+
+@dataclass(frozen=True)
+class Course:
+    root: Path = REPO_ROOT
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.root / 'gradebook.db'}"
+
+    def assignments(self) -> list[str]:
+        return sorted(p.name for p in (self.root / "source").iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+
+    def source_path(self, assignment: str) -> Path:
+        folder = self.root / "source" / assignment
+        notebooks = sorted(folder.glob("*.ipynb"))
+        if not notebooks:
+            known = ", ".join(self.assignments()) or "none"
+            raise CourseError(f"unknown assignment {assignment!r} (assignments: {known})")
+        if len(notebooks) > 1:
+            raise CourseError(f"{folder} holds {len(notebooks)} notebooks; an assignment has exactly one")
+        return notebooks[0]
+
+    def source(self, assignment: str) -> nbformat.NotebookNode:
+        return nbformat.read(self.source_path(assignment), as_version=4)
+
+    def release_path(self, assignment: str) -> Path:
+        return self.root / "release" / assignment / self.source_path(assignment).name
+
+    def nbgrader(self, *args: str) -> subprocess.CompletedProcess:
+        """Run one nbgrader command on this course; raise CourseError with its log when it fails."""
+        cmd = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={self.root}"]
+        # nbgrader runs `alembic` by name: the interpreter's own bin folder must be on PATH
+        env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+        done = subprocess.run(cmd, cwd=self.root, capture_output=True, text=True, env=env)
+        if done.returncode != 0:
+            raise CourseError(f"nbgrader {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+        return done
+
+
+def check_markers(nb: nbformat.NotebookNode, name: str) -> None:
+    """The nbgrader metadata must be exactly what the markers say (run sync-metadata to fix)."""
+    synced = copy.deepcopy(nb)
+    problems = sync_metadata(synced)
+    for cell, fixed in zip(nb.cells, synced.cells):
+        if cell.metadata.get("nbgrader") != fixed.metadata.get("nbgrader"):
+            m = marker_of(fixed) or marker_of(cell)
+            problems.append(f"metadata of cell {m.grade_id if m else '?'} disagrees with its marker")
+        if cell.cell_type == "code" and cell.outputs:
+            problems.append("a source notebook must be committed without outputs")
+            break
+    if problems:
+        raise CourseError(f"{name}: " + "; ".join(problems) +
+                          "\n  fix: python -m autograder sync-metadata " + name)
+
+
+def generate_release(course: Course, assignment: str) -> Path:
+    """nbgrader generate_assignment, after checking the markers; returns the release notebook."""
+    path = course.source_path(assignment)
+    check_markers(course.source(assignment), str(path.relative_to(course.root)))
+    course.nbgrader("generate_assignment", assignment, "--force")
+    return course.release_path(assignment)

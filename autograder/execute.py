@@ -1,0 +1,232 @@
+"""Execute a notebook in its own kernel, cell by cell, under limits, and say what happened to each cell.
+
+What nbclient alone does not do, and the grader needs:
+* a kernel that dies (``os._exit``, a segfault, ``exit()``, the memory limit) or a cell that runs past
+  its timeout costs that cell only: the kernel is restarted, the cells that already ran are replayed,
+  and execution goes on with the next cell;
+* a memory limit on the kernel's process tree, a time limit for the whole notebook, and a cap on how
+  much output one cell may store (a runaway ``print`` loop cannot exhaust the grader);
+* around each test cell, the guard of :mod:`autograder.kernel_guard` restores what tests rely on
+  before it runs and reports afterwards whether anything was replaced.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+
+import nbformat
+import psutil
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+GUARD_INSTALL = "import autograder.kernel_guard as __grader_guard__\n__grader_guard__.install()"
+GUARD_RESTORE = "__grader_guard__.restore()"
+GUARD_VERIFY = "__grader_guard__.verify({nonce!r})"
+
+
+@dataclass
+class Limits:
+    cell_timeout: float = 120.0
+    total_timeout: float = 900.0
+    memory_mb: int = 6144
+    max_output_bytes: int = 2_000_000
+    max_restarts: int = 3
+
+
+@dataclass
+class CellRun:
+    status: str = "not run"  # ok | error | timeout | crashed | not run
+    message: str = ""
+    tampered: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class _Restart(Exception):
+    pass
+
+
+class _LimitedClient(NotebookClient):
+    """nbclient's client with a per-cell output cap and the execute_reply status kept per cell."""
+
+    def __init__(self, *args, max_output_bytes: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_output_bytes = max_output_bytes
+        self.output_bytes: dict[int, int] = {}
+        self.replies: dict[int, dict] = {}
+        self.on_cell_executed = self._keep_reply
+
+    def _keep_reply(self, cell, cell_index, execute_reply):
+        self.replies[cell_index] = execute_reply.get("content", {})
+
+    def output(self, outs, msg, display_id, cell_index):
+        if msg["msg_type"] == "error":  # an error always reaches the grade
+            return super().output(outs, msg, display_id, cell_index)
+        used = self.output_bytes.get(cell_index, 0)
+        if used > self.max_output_bytes:
+            return None
+        size = len(json.dumps(msg.get("content", {})))
+        self.output_bytes[cell_index] = used + size
+        if used + size > self.max_output_bytes:
+            outs.append(nbformat.v4.new_output(
+                "stream", name="stdout",
+                text=f"\n[the grader stopped storing this cell's output after {self.max_output_bytes:,} bytes]\n"))
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
+class _MemoryWatchdog(threading.Thread):
+    """Kills the kernel's process tree when its resident memory passes the limit."""
+
+    def __init__(self, pid: int, limit_mb: int):
+        super().__init__(daemon=True)
+        self.pid, self.limit = pid, limit_mb * 2**20
+        self.tripped = False
+        self._stop_event = threading.Event()
+
+    def run(self):
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.Error:
+            return
+        while not self._stop_event.wait(0.25):
+            try:
+                procs = [root] + root.children(recursive=True)
+                rss = sum(p.memory_info().rss for p in procs)
+            except psutil.Error:
+                return
+            if rss > self.limit:
+                self.tripped = True
+                for p in procs:
+                    try:
+                        p.kill()
+                    except psutil.Error:
+                        pass
+                return
+
+    def stop(self):
+        self._stop_event.set()
+
+
+def _error_text(content: dict) -> str:
+    return f"{content.get('ename', 'Error')}: {content.get('evalue', '')}".strip()
+
+
+def _first_error(cell) -> str | None:
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            return _error_text(out)
+    return None
+
+
+async def _run_hidden(client: _LimitedClient, code: str, timeout: float) -> str:
+    """Run grader code in the kernel outside the notebook; returns what it printed."""
+    printed: list[str] = []
+
+    def keep(msg):
+        if msg["msg_type"] == "stream":
+            printed.append(msg["content"].get("text", ""))
+
+    try:
+        await client.kc.execute_interactive(code, store_history=False, output_hook=keep, timeout=timeout,
+                                            allow_stdin=False)
+    except TimeoutError as err:
+        raise CellTimeoutError(f"grader code timed out: {code[:40]}") from err
+    if not await client.kc.is_alive():
+        raise DeadKernelError("Kernel died")
+    return "".join(printed)
+
+
+def _guard_verdict(text: str, nonce: str) -> list[str]:
+    for line in text.splitlines():
+        if line.startswith(f"GUARD {nonce} "):
+            verdict = line.split(" ", 2)[2]
+            return [] if verdict == "OK" else verdict.removeprefix("TAMPERED ").split(",")
+    return ["the grader's integrity check (its output was suppressed)"]
+
+
+async def _execute(nb, tests: set[int], limits: Limits, env: dict, cwd: str) -> list[CellRun]:
+    runs = [CellRun() for _ in nb.cells]
+    deadline = time.monotonic() + limits.total_timeout
+    start, restarts = 0, 0
+    nonce = secrets.token_hex(8)
+    code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()]
+
+    while True:
+        client = _LimitedClient(nb, kernel_name="python3", timeout=int(limits.cell_timeout),
+                                allow_errors=True, interrupt_on_timeout=False, startup_timeout=120,
+                                resources={"metadata": {"path": cwd}}, max_output_bytes=limits.max_output_bytes)
+        watchdog = None
+        current = None
+        try:
+            async with client.async_setup_kernel(env=env):
+                watchdog = _MemoryWatchdog(client.km.provisioner.pid, limits.memory_mb)
+                watchdog.start()
+                await _run_hidden(client, GUARD_INSTALL, limits.cell_timeout)
+                for i in code_cells:  # after a restart: rebuild the state the earlier cells made
+                    if i < start and i not in tests and runs[i].status in ("ok", "error"):
+                        current = i
+                        await _run_hidden(client, nb.cells[i].source, limits.cell_timeout)
+                for i in code_cells:
+                    if i < start:
+                        continue
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 1:
+                        for j in code_cells:
+                            if j >= i:
+                                runs[j].message = f"not run: the notebook's time limit of {limits.total_timeout:.0f} s was reached"
+                        return runs
+                    client.timeout = int(min(limits.cell_timeout, remaining))
+                    current = i
+                    if i in tests:
+                        await _run_hidden(client, GUARD_RESTORE, 30)
+                    began = time.monotonic()
+                    await client.async_execute_cell(nb.cells[i], i)
+                    runs[i].seconds = time.monotonic() - began
+                    reply = client.replies.get(i, {})
+                    error = _first_error(nb.cells[i])
+                    if reply.get("status") == "error" or error:
+                        runs[i].status, runs[i].message = "error", error or _error_text(reply)
+                    else:
+                        runs[i].status = "ok"
+                    if i in tests:
+                        verify = await _run_hidden(client, GUARD_VERIFY.format(nonce=nonce), 30)
+                        runs[i].tampered = _guard_verdict(verify, nonce)
+                return runs
+        except (CellTimeoutError, DeadKernelError) as err:
+            if current is not None and current >= start:
+                run = runs[current]
+                if isinstance(err, CellTimeoutError):
+                    run.status = "timeout"
+                    run.message = f"timed out after {client.timeout} s (an infinite loop, or far too slow?)"
+                else:
+                    run.status = "crashed"
+                    run.message = ("the kernel ran out of memory (limit {} MB) and was stopped".format(limits.memory_mb)
+                                   if watchdog and watchdog.tripped else
+                                   "the kernel died while running this cell (os._exit, exit(), a crash or out of memory)")
+                _append_error(nb.cells[current], run.message)
+                start = current + 1
+            else:  # died while replaying or starting: do not loop forever on it
+                start = max(start, (current or 0) + 1)
+            restarts += 1
+            if restarts > limits.max_restarts:
+                for j in code_cells:
+                    if j >= start:
+                        runs[j].message = "not run: the kernel was restarted too many times"
+                return runs
+        finally:
+            if watchdog:
+                watchdog.stop()
+
+
+def _append_error(cell, message: str) -> None:
+    cell.setdefault("outputs", []).append(nbformat.v4.new_output(
+        "error", ename="GraderError", evalue=message, traceback=[f"GraderError: {message}"]))
+
+
+def execute(nb, tests: set[int], limits: Limits, env: dict, cwd: str) -> list[CellRun]:
+    """Run ``nb`` in place (outputs are stored on its cells); one :class:`CellRun` per cell."""
+    return asyncio.run(_execute(nb, tests, limits, env, cwd))

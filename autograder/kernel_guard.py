@@ -1,0 +1,111 @@
+"""Runs inside the kernel that executes a submission, before any student code.
+
+``install()`` remembers the objects the tests rely on (torch/numpy comparison functions, the course's
+check helpers, builtins, IPython's error display and execution machinery). Before each test cell the
+grader calls ``restore()``, which puts every one of them back; after it, ``verify(nonce)`` prints which
+were replaced while the test ran. A monkeypatch therefore changes nothing and is reported.
+"""
+from __future__ import annotations
+
+import builtins
+import importlib
+import sys
+
+_MODULE_ATTRS = {
+    "torch": ["allclose", "isclose", "equal", "all", "any", "abs", "max", "testing"],
+    "torch.testing": ["assert_close"],
+    "numpy": ["allclose", "isclose", "array_equal", "asarray", "abs", "all", "any", "testing"],
+    "numpy.testing": ["assert_allclose", "assert_array_equal", "assert_equal", "assert_array_almost_equal",
+                      "assert_almost_equal"],
+    "sys": ["displayhook", "exit", "stdout", "stderr"],  # ipykernel swaps excepthook per request
+}
+_SHELL_METHODS = ["showtraceback", "_showtraceback", "showsyntaxerror", "run_cell", "run_cell_async",
+                  "run_code", "run_ast_nodes", "set_custom_exc", "get_exception_only"]
+_KERNEL_METHODS = ["do_execute", "execute_request"]
+_COURSE_MODULES = ["cnn_course", "cnn_course.checks", "cnn_course.runtime", "autograder.kernel_guard"]
+
+_originals: dict[tuple[object, str], object] = {}
+
+
+def _remember(owner: object, name: str) -> None:
+    if hasattr(owner, name):
+        _originals[(owner, name)] = getattr(owner, name)
+
+
+def _shell():
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+def install() -> None:
+    """Snapshot everything the tests trust. Call once, before the first student cell."""
+    for module_name, names in _MODULE_ATTRS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        for name in names:
+            _remember(module, name)
+    for module_name in _COURSE_MODULES:
+        module = importlib.import_module(module_name)
+        for name, value in list(vars(module).items()):
+            if callable(value) and not name.startswith("__"):
+                _remember(module, name)
+    for name in dir(builtins):
+        # `_`, `__` change with every displayed result; ipykernel rebinds `input` for each request
+        if not name.startswith("_") and name not in ("input", "raw_input"):
+            _remember(builtins, name)
+    shell = _shell()
+    if shell is not None:
+        for name in _SHELL_METHODS:
+            _remember(type(shell), name)
+        _remember(shell, "custom_exceptions")
+        _remember(shell, "CustomTB")
+        kernel = getattr(shell, "kernel", None)
+        if kernel is not None:
+            for name in _KERNEL_METHODS:
+                _remember(type(kernel), name)
+
+
+def _instance_overrides() -> list[tuple[object, str]]:
+    """Methods a student set on the shell or kernel *instance*, shadowing the class's."""
+    found = []
+    shell = _shell()
+    if shell is not None:
+        found += [(shell, n) for n in _SHELL_METHODS if n in vars(shell)]
+        kernel = getattr(shell, "kernel", None)
+        if kernel is not None:
+            found += [(kernel, n) for n in _KERNEL_METHODS if n in vars(kernel)]
+    return found
+
+
+def _label(owner: object, name: str) -> str:
+    prefix = getattr(owner, "__name__", type(owner).__name__)
+    return f"{prefix}.{name}"
+
+
+def tampered() -> list[str]:
+    changed = [_label(o, n) for (o, n), v in _originals.items() if getattr(o, n, None) is not v]
+    return changed + [_label(o, n) for o, n in _instance_overrides()]
+
+
+def restore() -> None:
+    for (owner, name), value in _originals.items():
+        if getattr(owner, name, None) is not value:
+            setattr(owner, name, value)
+    for owner, name in _instance_overrides():
+        delattr(owner, name)
+    for module_name in _COURSE_MODULES:  # a student's `del sys.modules[...]` must not unload them
+        sys.modules.setdefault(module_name, importlib.import_module(module_name))
+
+
+def verify(nonce: str) -> None:
+    """Print one line the grader reads: ``GUARD <nonce> OK`` or ``GUARD <nonce> TAMPERED a,b``."""
+    changed = tampered()
+    restore()
+    status = "OK" if not changed else "TAMPERED " + ",".join(sorted(set(changed)))
+    sys.__stdout__.flush()
+    print(f"GUARD {nonce} {status}", flush=True)

@@ -1,0 +1,85 @@
+"""Real data for the notebooks, with an offline fallback to what the course ships.
+
+* the Oxford-IIIT Pet sample (370 photos, 10 per breed, CC BY-SA 4.0) in ``data/oxford-pets-sample``;
+* scikit-learn's bundled digits and sample photos (``china.jpg``, ``flower.jpg``);
+* in the ``full`` profile, the real datasets through fastai's ``untar_data`` and torchvision.
+"""
+from __future__ import annotations
+
+import re
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+PETS_SAMPLE = Path(__file__).parent / "data" / "oxford-pets-sample" / "images"
+PET_BREED = re.compile(r"^(.+)_\d+\.jpe?g$", re.IGNORECASE)
+
+
+def fallback_notice(what: str, reason: object) -> None:
+    """The one line a notebook prints when it falls back to shipped data or random weights."""
+    print(f"[offline] {what} ({reason})", file=sys.stderr)
+
+
+def pets_sample_files() -> list[Path]:
+    """All 370 shipped pet photos, sorted by name."""
+    return sorted(PETS_SAMPLE.glob("*.jpg"))
+
+
+def pets_images_dir(profile: str | None = None) -> Path:
+    """Folder of Oxford-IIIT Pet images: the full dataset in ``full``, else the shipped sample."""
+    from .runtime import profile as current_profile
+
+    if (profile or current_profile()) == "full":
+        try:
+            from fastai.data.external import URLs, untar_data
+
+            return untar_data(URLs.PETS) / "images"
+        except Exception as err:  # no network, no disk: the sample still teaches the lesson
+            fallback_notice("using the 370-image Oxford-IIIT Pet sample", err)
+    return PETS_SAMPLE
+
+
+def load_pet(name: str = "Abyssinian_12.jpg"):
+    """One pet photo from the sample as a PIL RGB image."""
+    from PIL import Image
+
+    return Image.open(PETS_SAMPLE / name).convert("RGB")
+
+
+def sample_photo(name: str = "china.jpg") -> np.ndarray:
+    """One of scikit-learn's bundled photos (``china.jpg`` or ``flower.jpg``) as uint8 ``[H,W,3]``."""
+    from sklearn.datasets import load_sample_image
+
+    return load_sample_image(name)
+
+
+def digits(size: int = 8):
+    """scikit-learn's 1,797 handwritten digits as float tensors ``[N,1,size,size]`` in [0,1] and labels."""
+    import torch
+    import torch.nn.functional as F
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    x = torch.tensor(data.images, dtype=torch.float32).unsqueeze(1) / 16.0
+    if size != 8:
+        x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+    return x, torch.tensor(data.target)
+
+
+def pretrained_weights(builder, weights, **kwargs):
+    """``builder(weights=weights)`` in ``full``; in ``quick`` or offline, random weights and one line."""
+    from .runtime import profile
+
+    reason: object = "quick profile"
+    if profile() == "full":
+        try:
+            return builder(weights=weights, **kwargs)
+        except Exception as err:
+            reason = err
+    if weights is not None:
+        fallback_notice(f"{builder.__name__}: ImageNet weights unavailable, random initialisation", reason)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return builder(weights=None, **kwargs)
