@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 
 from .course import Course, CourseError, generate_release
-from .execute import Limits
+from .execute import GraderError, Limits
 from .grade import PROFILE_LIMITS, Options, find_submissions, grade_all, gradescope_results
 from .markers import sync_metadata
 
@@ -167,3 +167,6 @@ def main(argv: list[str] | None = None) -> int:
     except (CourseError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except GraderError as err:
+        print(f"grader error: {err}", file=sys.stderr)
+        return 1

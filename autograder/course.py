@@ -19,6 +19,12 @@ from .markers import marker_of, sync_metadata
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# nbgrader's gradebook runs `alembic` by name: put this interpreter's bin folder on PATH, so the grader
+# works when started as `.venv/bin/python -m autograder` without activating the environment.
+_BIN = str(Path(sys.executable).parent)
+if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = os.pathsep.join([_BIN, os.environ.get("PATH", "")])
+
 
 class CourseError(Exception):
     """A problem with the course itself (unknown assignment, bad markers): the grader cannot run."""
@@ -54,8 +60,8 @@ class Course:
     def nbgrader(self, *args: str) -> subprocess.CompletedProcess:
         """Run one nbgrader command on this course; raise CourseError with its log when it fails."""
         cmd = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={self.root}"]
-        # nbgrader runs `alembic` by name: the interpreter's own bin folder must be on PATH
-        env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+        # nbgrader_config.py names our feedback preprocessor: nbgrader must be able to import it
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
         done = subprocess.run(cmd, cwd=self.root, capture_output=True, text=True, env=env)
         if done.returncode != 0:
             raise CourseError(f"nbgrader {' '.join(args)} failed:\n{done.stdout}{done.stderr}")

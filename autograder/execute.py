@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ import psutil
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-GUARD_INSTALL = "import autograder.kernel_guard as __grader_guard__\n__grader_guard__.install()"
+GUARD_INSTALL = "import autograder.kernel_guard as __grader_guard__\n__grader_guard__.install()\nprint('GUARD READY')"
 GUARD_RESTORE = "__grader_guard__.restore()"
 GUARD_VERIFY = "__grader_guard__.verify({nonce!r})"
 
@@ -45,8 +46,8 @@ class CellRun:
     seconds: float = 0.0
 
 
-class _Restart(Exception):
-    pass
+class GraderError(Exception):
+    """The grader itself cannot run (not the student's fault): the command fails loudly."""
 
 
 class _LimitedClient(NotebookClient):
@@ -162,10 +163,13 @@ async def _execute(nb, tests: set[int], limits: Limits, env: dict, cwd: str) -> 
         watchdog = None
         current = None
         try:
-            async with client.async_setup_kernel(env=env):
+            # the kernel's own stderr (ZMQ teardown noise when it is killed) is not the student's output
+            async with client.async_setup_kernel(env=env, stderr=subprocess.DEVNULL):
                 watchdog = _MemoryWatchdog(client.km.provisioner.pid, limits.memory_mb)
                 watchdog.start()
-                await _run_hidden(client, GUARD_INSTALL, limits.cell_timeout)
+                ready = await _run_hidden(client, GUARD_INSTALL, limits.cell_timeout)
+                if "GUARD READY" not in ready:
+                    raise GraderError(f"the kernel could not load the grader's guard (is {env.get('PYTHONPATH')} importable?)")
                 for i in code_cells:  # after a restart: rebuild the state the earlier cells made
                     if i < start and i not in tests and runs[i].status in ("ok", "error"):
                         current = i

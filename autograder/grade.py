@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 
 from . import tamper
-from .course import Course
+from .course import REPO_ROOT, Course
 from .execute import CellRun, Limits, _append_error, execute
 from .markers import marker_of
 from .submission import UnreadableSubmission, read_cells, rebuild
@@ -68,7 +68,8 @@ def kernel_env(course: Course, options: Options) -> dict[str, str]:
         "CNN_COURSE_DEVICE": options.device,
         "CNN_COURSE_GRADING": "1",
         "MPLBACKEND": "Agg",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(course.root), env.get("PYTHONPATH")])),
+        # the kernel imports the grader's guard and the course helpers from where this package lives
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
         "OMP_NUM_THREADS": threads,  # N kernels side by side must not each take every core
         "MKL_NUM_THREADS": threads,
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",

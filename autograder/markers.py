@@ -86,3 +86,17 @@ def sync_metadata(nb) -> list[str]:
         seen.add(marker.grade_id)
         cell.metadata["nbgrader"] = nbgrader_metadata(marker)
     return problems
+
+
+def tests_by_exercise(nb) -> dict[str, list[str]]:
+    """Each exercise's test ids: the test cells between it and the next exercise."""
+    groups: dict[str, list[str]] = {}
+    current = None
+    for cell in nb.cells:
+        marker = marker_of(cell)
+        if marker and marker.kind == "exercise":
+            current = marker.grade_id
+            groups[current] = []
+        elif marker and marker.kind == "test" and current is not None:
+            groups[current].append(marker.grade_id)
+    return groups

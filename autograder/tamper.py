@@ -103,6 +103,13 @@ class _Scanner(ast.NodeVisitor):
                 self._flag(node, f"{short}({owner or '<object>'}, {attr!r})")
         elif short in FORBIDDEN_CALLS:
             self._flag(node, f"calls {name}")
+        elif short in ("exec", "eval", "run_line_magic", "run_cell_magic", "compile"):
+            for arg in node.args:  # code passed as a literal string is still code (`%time`, exec("..."))
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    try:
+                        self.visit(ast.parse(_translate_magics(arg.value)))
+                    except SyntaxError:
+                        pass
         elif short in ("setitem", "update", "pop", "__setitem__") and (self._dotted(getattr(node.func, "value", None)) or "") in ("sys.modules", "builtins.__dict__"):
             self._flag(node, f"calls {name}")
         self.generic_visit(node)

@@ -1,0 +1,112 @@
+"""Every assignment: the source passes all its tests, the release fails every one and hides what it
+must, release/ is what generation produces now, and the companion notebook executes."""
+from __future__ import annotations
+
+import filecmp
+import json
+import re
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from autograder.course import check_markers, generate_release
+from autograder.markers import HIDDEN_TESTS, marker_of
+from conftest import ASSIGNMENTS, COURSE, ROOT, failed, grade_notebooks, read
+
+SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.DOTALL)
+
+
+def test_every_assignment_of_the_course_is_here():
+    assert ASSIGNMENTS[0] == "00_images_as_tensors" and len(ASSIGNMENTS) >= 1
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_markers_agree_with_nbgrader_metadata_and_source_has_no_outputs(assignment):
+    check_markers(COURSE.source(assignment), assignment)  # raises CourseError with the problems
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_exercise_has_visible_and_hidden_tests(assignment):
+    nb = COURSE.source(assignment)
+    from autograder.markers import tests_by_exercise
+
+    for exercise, tests in tests_by_exercise(nb).items():
+        cells = [c.source for c in nb.cells if (m := marker_of(c)) and m.grade_id in tests]
+        assert cells, f"{exercise} has no test cell"
+        assert any(HIDDEN_TESTS.search(s) for s in cells), f"{exercise} has no hidden tests"
+        visible = [HIDDEN_TESTS.sub("", s) for s in cells]
+        assert any(re.search(r"\bcheck\w*\(", v) for v in visible), f"{exercise} has no visible test"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_source_notebook_runs_clean_and_passes_every_test(assignment, tmp_path):
+    results, notebooks = grade_notebooks({"source": COURSE.source(assignment)}, assignment, tmp_path)
+    result = results["source"]
+    assert not failed(result), [t for t in result["tests"] if not t["passed"]]
+    assert result["score"] == result["max_score"] > 0
+    errors = [(i, o.get("ename"), o.get("evalue")) for i, c in enumerate(notebooks["source"].cells)
+              for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors, errors
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_notebook_fails_every_graded_test(assignment, tmp_path):
+    release = read(COURSE.release_path(assignment))
+    results, _ = grade_notebooks({"release": release}, assignment, tmp_path)
+    assert results["release"]["score"] == 0
+    assert all(not t["passed"] for t in results["release"]["tests"])
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_holds_no_solution_and_no_hidden_test(assignment):
+    source = COURSE.source(assignment)
+    text = COURSE.release_path(assignment).read_text()
+    released_code = "\n".join(c.source for c in read(COURSE.release_path(assignment)).cells)
+    assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
+    secret_lines = set()
+    for cell in source.cells:
+        for block in SOLUTION.findall(cell.source) + HIDDEN_TESTS.findall(cell.source):
+            secret_lines |= {line.strip() for line in block.splitlines() if len(line.strip()) > 25}
+    visible_code = {line.strip() for c in source.cells for line in
+                    HIDDEN_TESTS.sub("", SOLUTION.sub("", c.source)).splitlines()}
+    leaked = [line for line in secret_lines - visible_code if line in released_code]
+    assert not leaked, leaked[:5]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_is_what_generation_produces_now(assignment, course_copy):
+    fresh = generate_release(course_copy, assignment)
+    committed = COURSE.release_path(assignment)
+    assert json.loads(fresh.read_text()) == json.loads(committed.read_text()), \
+        "release/ is stale: run `python -m autograder release`"
+    folder = committed.parent
+    comparison = filecmp.dircmp(folder, fresh.parent)
+    assert not comparison.left_only and not comparison.right_only
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_total_points_in_readme_table(assignment):
+    nb = COURSE.source(assignment)
+    total = sum(m.points for c in nb.cells if (m := marker_of(c)) and m.kind == "test")
+    rows = [line for line in (ROOT / "README.md").read_text().splitlines()
+            if line.startswith("|") and assignment in line]
+    assert rows, f"README's assignment table has no row for {assignment}"
+    assert rows[0].rstrip(" |").endswith(f"{total:g}"), f"README says {rows[0]!r}, notebook has {total:g} points"
+
+
+COMPANIONS = sorted(p.name for p in (ROOT / "notebooks").glob("*_demos.ipynb"))
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_each_assignment_has_a_companion_notebook(assignment):
+    assert f"{assignment}_demos.ipynb" in COMPANIONS
+
+
+@pytest.mark.parametrize("name", COMPANIONS)
+def test_companion_notebook_executes_in_quick_profile(name, tmp_path, monkeypatch):
+    monkeypatch.setenv("CNN_COURSE_PROFILE", "quick")
+    monkeypatch.setenv("CNN_COURSE_DEVICE", "cpu")
+    nb = read(ROOT / "notebooks" / name)
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "commit it without outputs"
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
