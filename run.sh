@@ -26,8 +26,11 @@ if [ ! -f "$VENV/.complete" ]; then
   echo "== installing the course environment into $VENV (once per requirements.txt)"
   rm -rf "$VENV"
   "$(pick_python)" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet -r requirements.txt
+  log="$VENV.install.log"
+  if ! "$VENV/bin/python" -m pip install -r requirements.txt >"$log" 2>&1; then
+    grep -v '^WARNING: Location' "$log" | tail -40 >&2
+    echo "error: installing requirements.txt failed (full log: $log)" >&2; exit 1
+  fi
   touch "$VENV/.complete"
 fi
 export PATH="$VENV/bin:$PATH" PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" MPLBACKEND=Agg

@@ -114,7 +114,8 @@ def cmd_demo(args) -> int:
         cmd_grade(argparse.Namespace(
             target=str(examples), assignment=assignment, jobs=args.jobs, device="auto", profile="auto",
             json=str(course.root / f"grades-{assignment}.json"), gradescope=None, course_dir=args.course_dir,
-            cell_timeout=30,  # the example class holds an infinite loop; its notebooks need seconds per cell timeout=None, memory_mb=None, no_gradebook=False))
+            # the example class holds an infinite loop; its notebooks need seconds per cell
+            cell_timeout=30, timeout=None, memory_mb=None, no_gradebook=False))
         cmd_feedback(argparse.Namespace(course_dir=args.course_dir, assignment=assignment))
     return cmd_export(argparse.Namespace(course_dir=args.course_dir, to=str(course.root / "grades.csv")))
 
