@@ -6,8 +6,8 @@ reference solution calls the other, so a mutant is never "caught" only by a neig
 """
 from __future__ import annotations
 
+import ast
 import copy
-import re
 
 import pytest
 
@@ -18,11 +18,18 @@ from make_examples import load_mutants, solutions
 MIN_MUTANTS = 5
 
 
+def names_used(code: str) -> set[str]:
+    """Identifiers the code reads (comments, docstrings and its own definitions aside)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    tree = ast.parse(TransformerManager().transform_cell(code))
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
 def dependencies(source) -> dict[str, set[str]]:
-    """Exercise -> the other exercises its reference solution mentions by name."""
+    """Exercise -> the other exercises its reference solution calls or reads."""
     answers = solutions(source)
-    return {e: {o for o in answers if o != e and re.search(rf"\b{re.escape(o)}\b", code)}
-            for e, code in answers.items()}
+    return {e: {o for o in answers if o != e and o in names_used(code)} for e, code in answers.items()}
 
 
 def rounds(assignment: str) -> list[dict[str, tuple[str, str]]]:

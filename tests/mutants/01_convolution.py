@@ -225,8 +225,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
     N, C, H, W = x.shape
     nf, _, kh, kw = weight.shape
-    oh, ow = conv_output_size(H, kh, ph, 1, dh), conv_output_size(W, kw, pw, 1, dw)
-    xp = pad2d(x, (ph, pw))
+    oh, ow = (H + 2 * ph - dh * (kh - 1) - 1) // 1 + 1, (W + 2 * pw - dw * (kw - 1) - 1) // 1 + 1
+    xp = F.pad(x, (pw, pw, ph, ph))
     out = x.new_zeros(N, nf, oh, ow)
     for i in range(oh):
         for j in range(ow):
@@ -241,8 +241,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
     N, C, H, W = x.shape
     nf, _, kh, kw = weight.shape
-    oh, ow = conv_output_size(H, kh, ph, sh, dh), conv_output_size(W, kw, pw, sw, dw)
-    xp = pad2d(x, (ph, pw))
+    oh, ow = (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    xp = F.pad(x, (pw, pw, ph, ph))
     out = x.new_zeros(N, nf, oh, ow)
     for i in range(oh):
         for j in range(ow):
@@ -255,8 +255,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
     N, C, H, W = x.shape
     nf, _, kh, kw = weight.shape
-    oh, ow = conv_output_size(H, kh, ph, sh, dh), conv_output_size(W, kw, pw, sw, dw)
-    xp = pad2d(x, (ph, pw))
+    oh, ow = (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    xp = F.pad(x, (pw, pw, ph, ph))
     out = x.new_zeros(N, nf, oh, ow)
     for c in range(C):
         for i in range(oh):
@@ -272,8 +272,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
     N, C, H, W = x.shape
     nf, _, kh, kw = weight.shape
-    oh, ow = conv_output_size(H, kh, ph, sh, dh), conv_output_size(W, kw, pw, sw, dw)
-    xp = pad2d(x, (ph, pw))
+    oh, ow = (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    xp = F.pad(x, (pw, pw, ph, ph))
     out = x.new_zeros(N, nf, oh, ow)
     for i in range(oh):
         for j in range(ow):
@@ -288,8 +288,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
     N, C, H, W = x.shape
     nf, _, kh, kw = weight.shape
-    oh, ow = conv_output_size(H, kh, ph, sh, dh), conv_output_size(W, kw, pw, sw, dw)
-    xp = pad2d(x, (ph, pw))
+    oh, ow = (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    xp = F.pad(x, (pw, pw, ph, ph))
     out = x.new_zeros(N, nf, oh, ow)
     for i in range(oh):
         for j in range(ow):
@@ -305,8 +305,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     dh, dw = (dh + 1, dw + 1) if (dh, dw) != (1, 1) else (1, 1)
     N, C, H, W = x.shape
     nf, _, kh, kw = weight.shape
-    oh, ow = conv_output_size(H, kh, ph, sh, dh), conv_output_size(W, kw, pw, sw, dw)
-    xp = pad2d(x, (ph, pw))
+    oh, ow = (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    xp = F.pad(x, (pw, pw, ph, ph))
     out = x.new_zeros(N, nf, oh, ow)
     for i in range(oh):
         for j in range(ow):
@@ -322,8 +322,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     weight = weight.flip(-1, -2)
     N, C, H, W = x.shape
     nf, _, kh, kw = weight.shape
-    oh, ow = conv_output_size(H, kh, ph, sh, dh), conv_output_size(W, kw, pw, sw, dw)
-    xp = pad2d(x, (ph, pw))
+    oh, ow = (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    xp = F.pad(x, (pw, pw, ph, ph))
     out = x.new_zeros(N, nf, oh, ow)
     for i in range(oh):
         for j in range(ow):
@@ -339,8 +339,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     (ph, pw), (dh, dw) = pair(padding), pair(dilation)
     N, C, H, W = x.shape
     nf, _, kh, kw = weight.shape
-    oh, ow = conv_output_size(H, kh, ph, s, dh), conv_output_size(W, kw, pw, s, dw)
-    xp = pad2d(x, (ph, pw))
+    oh, ow = (H + 2 * ph - dh * (kh - 1) - 1) // s + 1, (W + 2 * pw - dw * (kw - 1) - 1) // s + 1
+    xp = F.pad(x, (pw, pw, ph, ph))
     out = x.new_zeros(N, nf, oh, ow)
     for i in range(oh):
         for j in range(ow):
@@ -355,8 +355,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
     N, C, H, W = x.shape
     nf, _, kh, kw = weight.shape
-    oh, ow = conv_output_size(H, kh, ph, sh, dh), conv_output_size(W, kw, pw, sw, dw)
-    xp = pad2d(x, (ph, pw))
+    oh, ow = (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    xp = F.pad(x, (pw, pw, ph, ph))
     out = torch.zeros(N, nf, oh, ow, device=x.device)
     for i in range(oh):
         for j in range(ow):
@@ -375,7 +375,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     N, C, H, W = x.shape
     nf, _, kh, kw = weight.shape
     (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
-    oh, ow = conv_output_size(H, kh, ph, sh, dh), conv_output_size(W, kw, pw, sw, dw)
+    oh, ow = (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
     cols = F.unfold(x, (kh, kw), dilation=(dh, dw), padding=(ph, pw), stride=(sh, sw))
     out = (weight.reshape(nf, -1) @ cols).reshape(N, nf, oh, ow)
     return out if bias is None else out + bias.view(1, -1, 1, 1)
@@ -387,7 +387,7 @@ def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
     (sh, sw), (ph, pw) = pair(stride), pair(padding)
     N, C, H, W = x.shape
     nf, _, kh, kw = weight.shape
-    windows = pad2d(x, (ph, pw)).unfold(2, kh, sh).unfold(3, kw, sw)
+    windows = F.pad(x, (pw, pw, ph, ph)).unfold(2, kh, sh).unfold(3, kw, sw)
     oh, ow = windows.shape[2], windows.shape[3]
     patches = windows.permute(0, 2, 3, 4, 5, 1).reshape(N * oh * ow, C * kh * kw)
     out = (patches @ weight.reshape(nf, -1).T).reshape(N, oh, ow, nf).permute(0, 3, 1, 2)
@@ -398,7 +398,7 @@ def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
     (sh, sw), (ph, pw) = pair(stride), pair(padding)
     N, C, H, W = x.shape
     nf, _, kh, kw = weight.shape
-    windows = pad2d(x, (ph, pw)).unfold(2, kh, sh).unfold(3, kw, sw)
+    windows = F.pad(x, (pw, pw, ph, ph)).unfold(2, kh, sh).unfold(3, kw, sw)
     oh, ow = windows.shape[2], windows.shape[3]
     patches = windows.permute(0, 2, 3, 1, 4, 5).reshape(N * oh * ow, C * kh * kw)
     out = (patches @ weight.reshape(nf, -1).T).reshape(N, nf, oh, ow)
@@ -409,7 +409,7 @@ def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
     (sh, sw), (ph, pw) = pair(stride), pair(padding)
     N, C, H, W = x.shape
     nf, _, kh, kw = weight.shape
-    windows = pad2d(x, (ph, pw)).unfold(2, kh, sh).unfold(3, kw, sw)
+    windows = F.pad(x, (pw, pw, ph, ph)).unfold(2, kh, sh).unfold(3, kw, sw)
     oh, ow = windows.shape[2], windows.shape[3]
     patches = windows.permute(0, 2, 3, 1, 4, 5).reshape(N * oh * ow, C * kh * kw)
     return (patches @ weight.reshape(nf, -1).T).reshape(N, oh, ow, nf).permute(0, 3, 1, 2)
@@ -419,7 +419,7 @@ def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
     (ph, pw) = pair(padding)
     N, C, H, W = x.shape
     nf, _, kh, kw = weight.shape
-    windows = pad2d(x, (ph, pw)).unfold(2, kh, 1).unfold(3, kw, 1)
+    windows = F.pad(x, (pw, pw, ph, ph)).unfold(2, kh, 1).unfold(3, kw, 1)
     oh, ow = windows.shape[2], windows.shape[3]
     patches = windows.permute(0, 2, 3, 1, 4, 5).reshape(N * oh * ow, C * kh * kw)
     out = (patches @ weight.reshape(nf, -1).T).reshape(N, oh, ow, nf).permute(0, 3, 1, 2)
@@ -441,7 +441,7 @@ def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
     (sh, sw), (ph, pw) = pair(stride), pair(padding)
     N, C, H, W = x.shape
     nf, _, kh, kw = weight.shape
-    windows = pad2d(x, (ph, pw)).unfold(2, kh, sh).unfold(3, kw, sw)
+    windows = F.pad(x, (pw, pw, ph, ph)).unfold(2, kh, sh).unfold(3, kw, sw)
     oh, ow = windows.shape[2], windows.shape[3]
     patches = windows.permute(0, 2, 3, 1, 4, 5).reshape(N * oh * ow, C * kh * kw)
     out = (patches @ weight.reshape(nf, -1).T).reshape(N, ow, oh, nf).permute(0, 3, 2, 1)
@@ -459,7 +459,7 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0):
     H, W = x.shape[-2:]
     kh, kw = weight.shape[-2:]
     oh, ow = grad_out.shape[-2:]
-    xp = pad2d(x, (ph, pw))
+    xp = F.pad(x, (pw, pw, ph, ph))
     gxp, gw = torch.zeros_like(xp), torch.zeros_like(weight)
     for a in range(kh):
         for b in range(kw):
@@ -474,7 +474,7 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0):
     H, W = x.shape[-2:]
     kh, kw = weight.shape[-2:]
     oh, ow = grad_out.shape[-2:]
-    xp = pad2d(x, (ph, pw))
+    xp = F.pad(x, (pw, pw, ph, ph))
     gxp, gw = torch.zeros_like(xp), torch.zeros_like(weight)
     for a in range(kh):
         for b in range(kw):
@@ -489,7 +489,7 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0):
     H, W = x.shape[-2:]
     kh, kw = weight.shape[-2:]
     oh, ow = grad_out.shape[-2:]
-    xp = pad2d(x, (ph, pw))
+    xp = F.pad(x, (pw, pw, ph, ph))
     gxp, gw = torch.zeros_like(xp), torch.zeros_like(weight)
     for a in range(kh):
         for b in range(kw):
@@ -503,7 +503,7 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0):
     (sh, sw), (ph, pw) = pair(stride), pair(padding)
     kh, kw = weight.shape[-2:]
     oh, ow = grad_out.shape[-2:]
-    xp = pad2d(x, (ph, pw))
+    xp = F.pad(x, (pw, pw, ph, ph))
     gxp, gw = torch.zeros_like(xp), torch.zeros_like(weight)
     for a in range(kh):
         for b in range(kw):
@@ -518,7 +518,7 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0):
     H, W = x.shape[-2:]
     kh, kw = weight.shape[-2:]
     oh, ow = grad_out.shape[-2:]
-    xp = pad2d(x, (ph, pw))
+    xp = F.pad(x, (pw, pw, ph, ph))
     gxp, gw = torch.zeros_like(xp), torch.zeros_like(weight)
     for a in range(kh):
         for b in range(kw):
@@ -533,7 +533,7 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0):
     H, W = x.shape[-2:]
     kh, kw = weight.shape[-2:]
     oh, ow = grad_out.shape[-2:]
-    xp = pad2d(x, (ph, pw))
+    xp = F.pad(x, (pw, pw, ph, ph))
     gxp, gw = torch.zeros_like(xp), torch.zeros_like(weight)
     wf = weight.flip(-1, -2)
     for a in range(kh):
@@ -549,7 +549,7 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0):
     H, W = x.shape[-2:]
     kh, kw = weight.shape[-2:]
     oh, ow = grad_out.shape[-2:]
-    xp = pad2d(x, (ph, pw))
+    xp = F.pad(x, (pw, pw, ph, ph))
     gxp, gw = torch.zeros_like(xp), torch.zeros_like(weight)
     for a in range(kh):
         for b in range(kw):
@@ -851,8 +851,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
     N, C, H, W = x.shape
     nf, _, kh, kw = weight.shape
-    oh, ow = conv_output_size(H, kh, ph, sh, dh), conv_output_size(W, kw, pw, sw, dw)
-    xp = pad2d(x, (ph, pw))
+    oh, ow = (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    xp = F.pad(x, (pw, pw, ph, ph))
     out = x.new_zeros(N, nf, oh, ow)
     for f in range(nf):
         for i in range(oh):
@@ -882,7 +882,7 @@ def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
     (sh, sw), (ph, pw) = pair(stride), pair(padding)
     N, C, H, W = x.shape
     nf, _, kh, kw = weight.shape
-    xp = pad2d(x, (ph, pw)).contiguous()
+    xp = F.pad(x, (pw, pw, ph, ph)).contiguous()
     oh, ow = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
     sN, sC, sH, sW = xp.stride()
     windows = xp.as_strided((N, oh, ow, C, kh, kw), (sN, sH * sh, sW * sw, sC, sH, sW))
