@@ -1,0 +1,167 @@
+"""The committed report: ``benchmarks.json`` (everything measured) and ``benchmarks.md`` (its tables)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def _n(v, digits=1, unit=""):
+    if v is None:
+        return "—"
+    return f"{v:.{digits}f}{unit}"
+
+
+def _ms(v):
+    if v is None:
+        return "—"
+    return f"{v:.3g}" if v < 100 else f"{v:.0f}"
+
+
+def _ratio(v):
+    return "—" if v is None else f"{v:.3g}×"
+
+
+def _grader_name(key: str) -> str:
+    return "plain nbgrader" if key == "nbgrader" else f"ours --{key.replace('=', ' ')}"
+
+
+def _load_text(load: dict, cores: int) -> str:
+    start, end = load.get("start"), load.get("end")
+    if not start:
+        return "Load average: not available on this OS."
+    during = ", ".join(f"{v[0]}" for v in load.get("samples", {}).values() if v)
+    text = (f"Load average (1/5/15 min) at the start {start[0]}/{start[1]}/{start[2]}, at the end "
+            f"{end[0]}/{end[1]}/{end[2]}, on {cores} cores" + (f"; 1-minute load after each part of each round: "
+                                                               f"{during}" if during else "") + ".")
+    if load.get("high"):
+        text += (" **The machine was busy** (other processes ran beside the benchmark): absolute times are "
+                 "pessimistic; the ratios, measured side by side in each round, are less affected.")
+    return text
+
+
+def markdown(r: dict) -> str:
+    m, s = r["machine"], r["settings"]
+    out = [
+        "# Benchmarks", "",
+        f"Written by `{r['command']}` (`./run.sh bench`); do not edit by hand, run it again. "
+        f"Every notebook and grading time is the median of {s['rounds']} run(s), one per round (each round runs "
+        "every notebook and the whole grading comparison, in a different order each round); every ratio is "
+        "taken within one round, both sides one after the other, then the median over the rounds, so a noisy "
+        "machine cannot fake it." + (f" Of {s['repeats']} rounds asked for, {s['skipped']}." if s.get("skipped")
+                                     else ""), "",
+        "## Machine", "",
+        "| CPU | cores | memory | GPU | torch (threads) | Python | OS | date |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| {m['cpu']} | {m['cores']} | {m['memory_gib']} GiB | {m['gpu'] or 'none'} | {m['torch']} "
+        f"({m['torch_threads']}) | {m['python']} | {m['os']} | {m['date']} |", "",
+        _load_text(r["load"], m["cores"]) + f" The benchmark took {r['duration_s'] / 60:.1f} min.", "",
+        "## Targets", "",
+        "| target | measured | target | status |", "|---|---|---|---|",
+    ]
+    for t in r["targets"]:
+        measured = "—" if t["measured"] is None else f"{t['measured']:g}{t['unit']}"
+        sign = {"<=": "≤", ">=": "≥"}.get(t["direction"], "")
+        limit = "" if t["limit"] is None else f"{sign} {t['limit']:g}{t['unit']}"
+        status = t["status"] + (f": by {t['by']}" if t["by"] else "")
+        note = f" ({t['note']})" if t["note"] and t["status"] != "met" else ""
+        out.append(f"| {t['target']} | {measured} | {limit} | {status}{note} |")
+
+    out += ["", "## 1. Notebooks, quick profile, CPU", "",
+            "Each source notebook (solutions and hidden tests included) executed top to bottom by nbclient in a "
+            "fresh kernel, kernel start included, with `CNN_COURSE_PROFILE=quick CNN_COURSE_DEVICE=cpu`. "
+            "The full profile runs only where a GPU is present (section 5).", "",
+            "| assignment | median | runs (s) | slowest cells | notes |", "|---|---|---|---|---|"]
+    for nb in r["notebooks"]:
+        slow = "; ".join(f"{c['seconds']:.1f} s `{c['first_line'].replace('|', '/')}`" for c in nb["slowest_cells"])
+        out.append(f"| {nb['assignment']} | {_n(nb['plain_median_s'])} s | "
+                   f"{', '.join(_n(v) for v in nb['plain_runs_s'])} | {slow} | {'; '.join(nb['notes']) or ''} |")
+    if not r["notebooks"]:
+        out.append("| (none) | | | | |")
+
+    g = r["grading"]
+    out += ["", "## 2. Grading a class", ""]
+    if g.get("rows"):
+        n = len(g["submissions"])
+        out += [f"The {n} bundled example submissions of `{g['assignment']}` that plain nbgrader can grade "
+                f"({', '.join(g['submissions'])}), graded by our grader (`{g['commands']['ours']}`) and by plain "
+                f"`{g['commands']['nbgrader']}` (serial, as nbgrader's command runs it), each in its own scratch "
+                "copy of the course after `nbgrader generate_assignment`; process start and gradebook writes "
+                "included on both sides.", ""]
+        if g["excluded"]:
+            out += ["Left out of the comparison:", ""] + [f"- `{k}`: {v}" for k, v in g["excluded"].items()] + [""]
+        out += ["| grader | whole class (median) | per submission | submissions / min | speed-up vs nbgrader "
+                "| runs (s) |", "|---|---|---|---|---|---|"]
+        for row in g["rows"]:
+            problem = f" ({row['problem']})" if row["problem"] else ""
+            out.append(f"| {row['grader']}{problem} | {row['median_s']:.1f} s | "
+                       f"{row['seconds_per_submission']:.1f} s | "
+                       f"{row['submissions_per_minute']:.1f} | {row['speedup_vs_nbgrader']:.2f}× | "
+                       f"{', '.join(f'{v:.1f}' for v in row['runs_s'])} |")
+        keys = list(g["scores"])
+        if keys:
+            out += ["", f"Scores given (out of {g.get('max_score', 0):g}), the same students:", "",
+                    "| student | " + " | ".join(_grader_name(k) for k in keys) + " |", "|---" * (len(keys) + 1) + "|"]
+            for student in g["submissions"]:
+                out.append(f"| {student} | " + " | ".join(_n(g["scores"][k].get(student), 1) for k in keys) + " |")
+    else:
+        out.append("Not measured: " + "; ".join(g.get("notes", [])))
+
+    out += ["", "## 3. Grader overhead", "",
+            "Grading a notebook (the source notebook graded as a submission, in-process, `--jobs 1`: rebuild "
+            "from source, the guard around each test, the memory watchdog) against executing the same notebook "
+            "plainly, measured in the same rounds.", "",
+            "| assignment | plain execution | graded | overhead | score |", "|---|---|---|---|---|"]
+    for nb in r["notebooks"]:
+        score = "—" if nb["score"] is None else f"{nb['score']:g} / {nb['max_score']:g}"
+        out.append(f"| {nb['assignment']} | {_n(nb['plain_median_s'])} s | {_n(nb['graded_median_s'])} s | "
+                   f"{_n(nb['overhead'], 2, '×')} | {score} |")
+
+    threads = m["torch_threads"]
+    out += ["", "## 4. Reference operators vs PyTorch, CPU", "",
+            "The reference solutions are read from the exercise cells of the source notebooks and executed with "
+            "the notebook's imports and helpers (never copied into `benchmarks/`). Time per call after a warm-up, "
+            f"float32, `torch.no_grad()`, with {threads} threads (all this machine has: what a student gets; the "
+            "targets use it) and with one thread (a busy machine disturbs it least).", "",
+            f"| reference | PyTorch | shape | inputs | reference (ms) | PyTorch (ms) | ratio, {threads} threads | "
+            "ratio, 1 thread | max abs diff | note |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for row in r["reference"]:
+        single = row.get("single_thread") or {}
+        diff = "—" if row["max_abs_diff"] is None else f"{row['max_abs_diff']:.1g}"
+        out.append(f"| `{row['function']}` ({row['assignment']}) | `{row['pytorch']}` | {row['shape']} | "
+                   f"{row['inputs']} | "
+                   f"{_ms(row['reference_ms'])} | {_ms(row['pytorch_ms'])} | {_ratio(row['ratio'])} | "
+                   f"{_ratio(single.get('ratio'))} | {diff} | {row['note'] or ''} |")
+
+    gpu = r["gpu"]
+    out += ["", "## 5. GPU: full profile", ""]
+    if not gpu.get("available"):
+        out.append(f"{gpu['note'][0].upper()}{gpu['note'][1:]}: the full-profile notebooks and training runs were "
+                   "not measured. "
+                   "Run `./run.sh bench` on a GPU machine to fill this section.")
+    else:
+        out += [f"On {gpu['device']}, each source notebook once, `CNN_COURSE_PROFILE=full CNN_COURSE_DEVICE=cuda`.", "",
+                "| assignment | time | final metrics printed | notes |", "|---|---|---|---|"]
+        for run in gpu["runs"]:
+            notes = "; ".join(filter(None, [run["failure"]] + run["errors"]))
+            metrics = "<br>".join(run["printed_metrics"])
+            out.append(f"| {run['assignment']} | {_n(run['seconds'])} s | {metrics} | {notes} |")
+    out += ["", "## Running it", "",
+            "`./run.sh bench` (or `python -m benchmarks`) writes this file and `benchmarks.json`. Options: "
+            "`--repeats N` (runs per measurement, default 3), `--jobs 1,2,4` (our grader's levels; default 1, 2 "
+            "and doubling up to the cores), `--assignments A ...`, `--with-tests` (also time the whole test "
+            "command: minutes), `--test-seconds S` (a test-command time measured elsewhere), `--out DIR`, "
+            "`--quick` (smallest settings: a smoke run, not a measurement). On a busy machine (load average "
+            "above half the cores at the start, said at the top) run it again later."]
+    return "\n".join(out) + "\n"
+
+
+def write(report: dict, out_dir: Path) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = out_dir / "benchmarks.json", out_dir / "benchmarks.md"
+    order = ["schema", "command", "machine", "settings", "load", "duration_s", "targets", "notebooks", "grading",
+             "reference", "gpu", "tests"]
+    ordered = {k: report[k] for k in order if k in report} | {k: v for k, v in report.items() if k not in order}
+    json_path.write_text(json.dumps(ordered, indent=2, ensure_ascii=False) + "\n")
+    md_path.write_text(markdown(report))
+    return md_path, json_path
