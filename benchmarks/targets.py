@@ -41,9 +41,14 @@ def evaluate(report: dict) -> list[dict]:
     for ref in report.get("reference", []):
         if ref["function"] in ("conv2d_im2col", "pool2d"):
             single = (ref.get("single_thread") or {}).get("ratio")
-            note = "; ".join(filter(None, [ref["note"], single is not None and f"1 thread: {single:g}×"]))
-            what = f"{ref['reference']} / {ref['pytorch']} on CPU ({ref['threads']} threads), {ref['shape']}"
-            rows.append(check(what, ref["ratio"], REFERENCE_RATIO, "×", note=note))
+            if ref.get("disturbed"):  # a busy machine: the one-thread numbers are the honest ones
+                measured, threads = single, "1 thread"
+                other = f"{ref['threads']} threads, disturbed: {ref['ratio']:g}×"
+            else:
+                measured, threads = ref["ratio"], f"{ref['threads']} threads"
+                other = single is not None and f"1 thread: {single:g}×"
+            rows.append(check(f"{ref['reference']} / {ref['pytorch']} on CPU ({threads}), {ref['shape']}", measured,
+                              REFERENCE_RATIO, "×", note="; ".join(filter(None, [ref["note"], other]))))
     gpu = report.get("gpu") or {}
     gpu_note = gpu.get("note", "") if not gpu.get("available") else "check the GPU section's printed metrics"
     for target in ("pets: error rate ≤ 6 % in ≤ 5 min on one GPU",

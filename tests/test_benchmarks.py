@@ -1,0 +1,83 @@
+"""The benchmark command runs end to end on its smallest settings and writes a report of the right shape.
+
+No timing is asserted here (a loaded CI machine must not fail the suite): only that every section is
+present and filled, and that the targets table names each target with a known status. One test, one run
+of the benchmark (pytest-xdist would run a module fixture once per worker).
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ASSIGNMENTS, ROOT
+
+SECTIONS = ["## Machine", "## Targets", "## 1. Notebooks", "## 2. Grading a class", "## 3. Grader overhead",
+            "## 4. Reference operators vs PyTorch", "## 5. GPU"]
+STATUSES = {"met", "missed", "not measured", "see GPU section"}
+
+
+def check_header(data, md):
+    for key in ("cpu", "cores", "memory_gib", "torch", "date"):
+        assert data["machine"][key], key
+    assert data["command"].startswith("python -m benchmarks --quick")
+    assert data["settings"]["quick"] and data["settings"]["repeats"] == data["settings"]["rounds"] == 1
+    assert data["load"]["start"] is None or len(data["load"]["start"]) == 3
+    assert all(section in md for section in SECTIONS), [s for s in SECTIONS if s not in md]
+
+
+def check_notebooks(data):
+    [row] = data["notebooks"]
+    assert row["assignment"] == ASSIGNMENTS[0] and row["profile"] == "quick"
+    assert len(row["plain_runs_s"]) == len(row["graded_runs_s"]) == 1
+    assert row["plain_median_s"] > 0 and row["graded_median_s"] > 0 and row["overhead"] > 0
+    assert row["score"] == row["max_score"] > 0, row["notes"]
+
+
+def check_grading(grading):
+    assert len(grading["submissions"]) == 2
+    assert "fay_broken_file" in grading["excluded"]  # plain nbgrader cannot read it: said, not hidden
+    keys = [r["key"] for r in grading["rows"]]
+    assert keys[0] == "nbgrader" and {"jobs=1", "jobs=2"} <= set(keys)
+    for row in grading["rows"]:
+        assert row["median_s"] > 0 and row["submissions_per_minute"] > 0 and row["speedup_vs_nbgrader"] > 0
+        assert row["problem"] is None, row
+    for key in keys:  # every grader graded every chosen submission
+        assert set(grading["scores"][key]) >= set(grading["submissions"]), key
+    assert grading["scores"]["jobs=1"] == grading["scores"]["jobs=2"]
+
+
+def check_reference_and_gpu(data):
+    rows = data["reference"]
+    assert {r["function"] for r in rows} == {"conv2d_im2col", "conv2d", "pool2d"}
+    assert {r["shape"] for r in rows} == {"small"}  # --quick: small shapes only
+    for row in rows:  # measured, or skipped with a reason (an assignment still being written)
+        assert (row["ratio"] is not None and row["ratio"] > 0) or row["note"], row
+    if not data["machine"]["gpu"]:
+        assert data["gpu"] == {"available": False, "note": "no GPU on this machine", "runs": []}
+
+
+def check_targets(data):
+    targets = data["targets"]
+    assert all(t["status"] in STATUSES for t in targets), targets
+    names = " ".join(t["target"] for t in targets)
+    for what in ("test command", "quick profile", "--jobs 2", "overhead", "conv2d_im2col", "pool2d", "pets",
+                 "ResNet-20"):
+        assert what in names, what
+    assert all((t["status"] == "missed") == bool(t["by"]) for t in targets)
+    assert data["tests"]["seconds"] is None and "--with-tests" in data["tests"]["note"]
+
+
+@pytest.mark.slow
+def test_quick_benchmark_writes_a_report_of_the_right_shape(tmp_path):
+    cmd = [sys.executable, "-m", "benchmarks", "--quick", "--assignments", ASSIGNMENTS[0], "--out", str(tmp_path)]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    data, md = json.loads((tmp_path / "benchmarks.json").read_text()), (tmp_path / "benchmarks.md").read_text()
+    check_header(data, md)
+    check_notebooks(data)
+    check_grading(data["grading"])
+    check_reference_and_gpu(data)
+    check_targets(data)
