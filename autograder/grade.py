@@ -62,7 +62,10 @@ def find_submissions(target: Path, assignment: str, notebook_name: str) -> list[
 
 def kernel_env(course: Course, options: Options) -> dict[str, str]:
     env = dict(os.environ)
-    threads = str(max(1, (os.cpu_count() or 1) // max(1, options.jobs)))
+    threads = max(1, (os.cpu_count() or 1) // max(1, options.jobs))
+    if env.get("OMP_NUM_THREADS", "").isdigit():  # a caller that already shares the cores (pytest -n 2) decides
+        threads = min(threads, max(1, int(env["OMP_NUM_THREADS"])))
+    threads = str(threads)
     env.update({
         "CNN_COURSE_PROFILE": options.profile,
         "CNN_COURSE_DEVICE": options.device,

@@ -5,6 +5,7 @@ that differs and a hint. Inside Jupyter or Colab the failure prints as a few lin
 """
 from __future__ import annotations
 
+import ast
 import contextlib
 import inspect
 import re
@@ -143,6 +144,20 @@ def forbidden(*paths: str, name: str = "your function"):
             setattr(owner, attr, original)
 
 
+def _code_only(source: str) -> str:
+    """The source without comments and docstrings, so explaining an operator is not using it."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return "\n".join(line.split("#", 1)[0] for line in source.splitlines())
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
+            body[0] = ast.Pass()
+    return ast.unparse(tree)
+
+
 def check_source_avoids(fn: Callable, patterns: Iterable[str], name: str | None = None) -> None:
     """Fail when ``fn``'s source code mentions a forbidden operator (regular expressions)."""
     name = name or getattr(fn, "__name__", "function")
@@ -150,7 +165,7 @@ def check_source_avoids(fn: Callable, patterns: Iterable[str], name: str | None 
         source = textwrap.dedent(inspect.getsource(fn))
     except (OSError, TypeError):
         return  # no source (defined by exec): the runtime check in `forbidden` still applies
-    code = "\n".join(line.split("#", 1)[0] for line in source.splitlines())
+    code = _code_only(source)
     for pattern in patterns:
         match = re.search(pattern, code)
         if match:
