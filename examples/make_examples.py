@@ -23,13 +23,15 @@ sys.path.insert(0, str(ROOT))
 from autograder.course import Course  # noqa: E402
 from autograder.markers import marker_of  # noqa: E402
 
-SOLUTION_LINES = re.compile(r"^\s*### (BEGIN|END) SOLUTION\n", re.MULTILINE)
+SOLUTION_LINES = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*(\n|$)", re.MULTILINE)
 
 
 def load_mutants(assignment: str):
     path = ROOT / "tests" / "mutants" / f"{assignment}.py"
     spec = importlib.util.spec_from_file_location(f"mutants_{assignment}", path)
     module = importlib.util.module_from_spec(spec)
+    # the reference solutions, so a mutant can be written as one edit of them instead of a copy
+    module.REFERENCE = {e: code.split("\n", 1)[1] for e, code in solutions(Course(ROOT).source(assignment)).items()}
     spec.loader.exec_module(module)
     return module
 
