@@ -12,6 +12,8 @@ import pytest
 from autograder.execute import Limits
 from autograder.grade import Options
 from conftest import COURSE, ROOT, failed, grade_notebooks, read
+
+pytestmark = pytest.mark.slow  # every test here runs notebooks in kernels
 from make_examples import fill, load_mutants, solutions, strip_metadata
 
 A = "00_images_as_tensors"

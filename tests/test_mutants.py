@@ -13,6 +13,8 @@ import pytest
 
 from autograder.markers import marker_of, tests_by_exercise
 from conftest import ASSIGNMENTS, COURSE, ROOT, failed, grade_notebooks
+
+pytestmark = pytest.mark.slow  # every test here runs notebooks in kernels
 from make_examples import load_mutants, solutions
 
 MIN_MUTANTS = 5

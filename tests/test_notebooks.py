@@ -14,6 +14,8 @@ from autograder.course import check_markers, generate_release
 from autograder.markers import HIDDEN_TESTS, marker_of
 from conftest import ASSIGNMENTS, COURSE, ROOT, failed, grade_notebooks, read
 
+pytestmark = pytest.mark.slow  # every test here runs notebooks in kernels
+
 SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.DOTALL)
 
 
