@@ -3,14 +3,21 @@ correct solution gets full marks, graded through the autograder like a student's
 
 Mutants of different exercises share a notebook (one grading run per round) unless one exercise's
 reference solution calls the other, so a mutant is never "caught" only by a neighbour's mistake.
+Rounds grade the notebook's graded slice (exercises, tests and the cells they need), not its figures and
+demos: the same tests on the same code, in a fraction of the time.
 """
 from __future__ import annotations
 
 import ast
 import copy
+import functools
+import tempfile
+from pathlib import Path
 
+import nbformat
 import pytest
 
+from autograder.course import Course
 from autograder.markers import marker_of, tests_by_exercise
 from conftest import ASSIGNMENTS, COURSE, ROOT, failed, grade_notebooks
 
@@ -20,12 +27,16 @@ from make_examples import load_mutants, solutions
 MIN_MUTANTS = 5
 
 
-def names_used(code: str) -> set[str]:
-    """Identifiers the code reads (comments, docstrings and its own definitions aside)."""
+def parse_cell(code: str) -> ast.Module:
+    """A code cell's syntax tree, IPython magics turned into the calls they stand for."""
     from IPython.core.inputtransformer2 import TransformerManager
 
-    tree = ast.parse(TransformerManager().transform_cell(code))
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return ast.parse(TransformerManager().transform_cell(code))
+
+
+def names_used(code: str) -> set[str]:
+    """Identifiers the code reads (comments, docstrings and its own definitions aside)."""
+    return {n.id for n in ast.walk(parse_cell(code)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
 def dependencies(source) -> dict[str, set[str]]:
@@ -49,6 +60,72 @@ def rounds(assignment: str) -> list[dict[str, tuple[str, str]]]:
                 chosen[exercise] = pending.pop(0)
         planned.append(chosen)
     return planned
+
+
+def reads_and_changes(code: str, modules: frozenset = frozenset()) -> tuple[set[str], set[str]]:
+    """Names a cell reads, and names it binds or changes at its top level (`x = ...`, `def x`, `import x`,
+    `x.attr = ...`, `x[i] = ...`, `x.method(...)`, which may change x in place; a call on a module such as
+    `torch.manual_seed(0)` or `plt.show()` does not count)."""
+    tree = parse_cell(code)
+    changed = set()
+    for statement in tree.body:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                changed.add(node.id)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node in tree.body:
+                changed.add(node.name)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                changed |= {(a.asname or a.name).split(".")[0] for a in node.names}
+            elif isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Store):
+                base = node.value
+                while isinstance(base, (ast.Attribute, ast.Subscript)):
+                    base = base.value
+                if isinstance(base, ast.Name):
+                    changed.add(base.id)
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+            func = statement.value.func
+            while isinstance(func, (ast.Attribute, ast.Subscript, ast.Call)):
+                func = func.func if isinstance(func, ast.Call) else func.value
+            if isinstance(func, ast.Name) and func is not statement.value.func and func.id not in modules:
+                changed.add(func.id)
+    # a name the cell binds anywhere (locals and parameters too) is its own, not a need on earlier cells
+    bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    bound |= {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
+    bound |= {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    bound |= {(a.asname or a.name).split(".")[0] for n in ast.walk(tree)
+              if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+    return names_used(code) - bound, changed
+
+
+def graded_slice(source):
+    """The source cut to its exercise and test cells and the earlier code cells they need (transitively):
+    the lesson's figures and demos drop out, so a round runs in a fraction of the notebook's time.
+    test_the_slice_keeps_full_marks proves the cut loses nothing the tests rely on."""
+    nb = copy.deepcopy(source)
+    modules = frozenset(alias.asname or alias.name.split(".")[0]
+                        for cell in nb.cells if cell.cell_type == "code"
+                        for node in ast.walk(parse_cell(cell.source))
+                        if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names)
+    needed: set[str] = set()
+    keep = []
+    for cell in reversed(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        reads, changes = reads_and_changes(cell.source, modules)
+        if marker_of(cell) or changes & needed:
+            keep.append(cell)
+            needed |= reads
+    nb.cells = keep[::-1]
+    return nb
+
+
+@functools.lru_cache(maxsize=None)
+def sliced_course(assignment: str) -> Course:
+    """A scratch course whose source notebook is the graded slice (the grader rebuilds from the source)."""
+    root = Path(tempfile.mkdtemp(prefix=f"slice-{assignment}-"))
+    (root / "source" / assignment).mkdir(parents=True)
+    nbformat.write(graded_slice(COURSE.source(assignment)), root / "source" / assignment / f"{assignment}.ipynb")
+    return Course(root)
 
 
 def with_code(source, answers: dict[str, str]):
@@ -76,23 +153,36 @@ def test_each_exercise_has_enough_mutants_and_an_alternative(assignment):
 @pytest.mark.parametrize("assignment,index,planned", ROUNDS,
                          ids=[f"{a}-round{i}" for a, i, _ in ROUNDS])
 def test_every_mutant_loses_points(assignment, index, planned, tmp_path):
-    source = COURSE.source(assignment)
+    course = sliced_course(assignment)
+    source = course.source(assignment)
     groups = tests_by_exercise(source)
     nb = with_code(source, {e: code for e, (_, code) in planned.items()})
-    results, _ = grade_notebooks({"mutants": nb}, assignment, tmp_path)
+    results, _ = grade_notebooks({"mutants": nb}, assignment, tmp_path, course=course)
     lost = failed(results["mutants"])
     survivors = [f"{e}: {name}" for e, (name, _) in planned.items() if not lost & set(groups[e])]
     assert not survivors, f"mutants that kept full marks: {survivors}"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_slice_keeps_full_marks(assignment, tmp_path):
+    course = sliced_course(assignment)
+    full, sliced = COURSE.source(assignment), course.source(assignment)
+    assert tests_by_exercise(sliced) == tests_by_exercise(full)
+    assert len(sliced.cells) < len(full.cells)
+    results, _ = grade_notebooks({"reference": sliced}, assignment, tmp_path, course=course)
+    result = results["reference"]
+    assert result["score"] == result["max_score"], [t for t in result["tests"] if not t["passed"]]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_alternative_solutions_get_full_marks(assignment, tmp_path):
-    source = COURSE.source(assignment)
+    course = sliced_course(assignment)
+    source = course.source(assignment)
     alternatives = load_mutants(assignment).ALTERNATIVES
     notebooks = {}
     for k in range(max(len(v) for v in alternatives.values())):
         picked = {e: list(v.values())[k] for e, v in alternatives.items() if len(v) > k}
         notebooks[f"alternatives{k}"] = with_code(source, picked)
-    results, _ = grade_notebooks(notebooks, assignment, tmp_path)
+    results, _ = grade_notebooks(notebooks, assignment, tmp_path, course=course)
     for student, result in results.items():
         assert result["score"] == result["max_score"], [t for t in result["tests"] if not t["passed"]]
