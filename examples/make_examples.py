@@ -9,6 +9,7 @@ changing an assignment; ``tests/test_examples.py`` checks the committed files ar
 from __future__ import annotations
 
 import copy
+import functools
 import importlib.util
 import json
 import re
@@ -30,10 +31,23 @@ def load_mutants(assignment: str):
     path = ROOT / "tests" / "mutants" / f"{assignment}.py"
     spec = importlib.util.spec_from_file_location(f"mutants_{assignment}", path)
     module = importlib.util.module_from_spec(spec)
-    # the reference solutions, so a mutant can be written as one edit of them instead of a copy
-    module.REFERENCE = {e: code.split("\n", 1)[1] for e, code in solutions(Course(ROOT).source(assignment)).items()}
+    # the reference solutions, so a mutant is written as one edit of them instead of a copy
+    reference = {e: code.split("\n", 1)[1] for e, code in solutions(Course(ROOT).source(assignment)).items()}
+    module.REFERENCE = reference
+    module.mutate = functools.partial(edit_reference, reference)
     spec.loader.exec_module(module)
     return module
+
+
+def edit_reference(reference: dict[str, str], exercise: str, *edits: tuple[str, str]) -> str:
+    """The reference cell of `exercise` with each (old, new) edit applied; each `old` must occur exactly once,
+    so a changed solution breaks the mutant loudly instead of silently leaving it correct."""
+    code = reference[exercise]
+    for old, new in edits:
+        if code.count(old) != 1:
+            raise ValueError(f"{exercise}: {old!r} occurs {code.count(old)} times in the reference solution")
+        code = code.replace(old, new)
+    return code
 
 
 def solutions(source) -> dict[str, str]:

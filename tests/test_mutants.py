@@ -3,8 +3,8 @@ correct solution gets full marks, graded through the autograder like a student's
 
 Mutants of different exercises share a notebook (one grading run per round) unless one exercise's
 reference solution calls the other, so a mutant is never "caught" only by a neighbour's mistake.
-Rounds grade the notebook's graded slice (exercises, tests and the cells they need), not its figures and
-demos: the same tests on the same code, in a fraction of the time.
+Rounds grade a graded slice of the notebook (the round's exercises, their tests and the cells those need), not
+its figures, demos and other tests: the same tests on the same code, in a fraction of the time.
 """
 from __future__ import annotations
 
@@ -97,11 +97,13 @@ def reads_and_changes(code: str, modules: frozenset = frozenset()) -> tuple[set[
     return names_used(code) - bound, changed
 
 
-def graded_slice(source):
-    """The source cut to its exercise and test cells and the earlier code cells they need (transitively):
-    the lesson's figures and demos drop out, so a round runs in a fraction of the notebook's time.
-    test_the_slice_keeps_full_marks proves the cut loses nothing the tests rely on."""
+def graded_slice(source, exercises: frozenset | None = None):
+    """The source cut to the exercise and test cells of `exercises` (all by default) and the earlier code
+    cells they need, transitively: the lesson's figures and demos, and the other exercises' tests, drop out,
+    so a round runs in a fraction of the notebook's time. test_the_slice_keeps_full_marks proves the cut
+    loses nothing the tests rely on."""
     nb = copy.deepcopy(source)
+    owner = {test: exercise for exercise, tests in tests_by_exercise(nb).items() for test in tests}
     modules = frozenset(alias.asname or alias.name.split(".")[0]
                         for cell in nb.cells if cell.cell_type == "code"
                         for node in ast.walk(parse_cell(cell.source))
@@ -111,8 +113,10 @@ def graded_slice(source):
     for cell in reversed(nb.cells):
         if cell.cell_type != "code":
             continue
+        marker = marker_of(cell)
+        graded = marker and (exercises is None or owner.get(marker.grade_id, marker.grade_id) in exercises)
         reads, changes = reads_and_changes(cell.source, modules)
-        if marker_of(cell) or changes & needed:
+        if graded or changes & needed:
             keep.append(cell)
             needed |= reads
     nb.cells = keep[::-1]
@@ -120,11 +124,12 @@ def graded_slice(source):
 
 
 @functools.lru_cache(maxsize=None)
-def sliced_course(assignment: str) -> Course:
-    """A scratch course whose source notebook is the graded slice (the grader rebuilds from the source)."""
+def sliced_course(assignment: str, exercises: frozenset | None = None) -> Course:
+    """A scratch course whose source notebook is a graded slice (the grader rebuilds from the source)."""
     root = Path(tempfile.mkdtemp(prefix=f"slice-{assignment}-"))
     (root / "source" / assignment).mkdir(parents=True)
-    nbformat.write(graded_slice(COURSE.source(assignment)), root / "source" / assignment / f"{assignment}.ipynb")
+    notebook = graded_slice(COURSE.source(assignment), exercises)
+    nbformat.write(notebook, root / "source" / assignment / f"{assignment}.ipynb")
     return Course(root)
 
 
@@ -153,9 +158,12 @@ def test_each_exercise_has_enough_mutants_and_an_alternative(assignment):
 @pytest.mark.parametrize("assignment,index,planned", ROUNDS,
                          ids=[f"{a}-round{i}" for a, i, _ in ROUNDS])
 def test_every_mutant_loses_points(assignment, index, planned, tmp_path):
-    course = sliced_course(assignment)
+    # only the tests of this round's exercises: a mutant must lose points on its own tests anyway
+    course = sliced_course(assignment, frozenset(planned))
     source = course.source(assignment)
     groups = tests_by_exercise(source)
+    every_test = tests_by_exercise(COURSE.source(assignment))
+    assert {e: groups[e] for e in planned} == {e: every_test[e] for e in planned}, "the slice lost a test"
     nb = with_code(source, {e: code for e, (_, code) in planned.items()})
     results, _ = grade_notebooks({"mutants": nb}, assignment, tmp_path, course=course)
     lost = failed(results["mutants"])

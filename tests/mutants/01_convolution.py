@@ -2,144 +2,57 @@
 
 Each entry is the code of a whole exercise cell (the marker line is added by tests/test_mutants.py).
 Every mutant must lose points on its own exercise's tests; every alternative must score full marks.
+Most mutants are the source's reference cell with one mistake edited in, so the mistake is easy to see.
 """
 
-_KERNELS_OK = {
-    "identity": "[[0., 0., 0.], [0., 1., 0.], [0., 0., 0.]]",
-    "edge_diagonal": "[[1., 0., -1.], [0., 0., 0.], [-1., 0., 1.]]",
-    "edge_laplacian": "[[0., 1., 0.], [1., -4., 1.], [0., 1., 0.]]",
-    "edge_all": "[[-1., -1., -1.], [-1., 8., -1.], [-1., -1., -1.]]",
-    "sharpen": "[[0., -1., 0.], [-1., 5., -1.], [0., -1., 0.]]",
-    "box_blur": "[[1 / 9] * 3] * 3",
-    "gaussian_blur": "[[1 / 16, 2 / 16, 1 / 16], [2 / 16, 4 / 16, 2 / 16], [1 / 16, 2 / 16, 1 / 16]]",
-}
-
-
-def _kernels(**changes):
-    """A KERNELS cell with some entries replaced (value None drops the entry)."""
-    entries = {**_KERNELS_OK, **changes}
-    body = "".join(f"    {name!r}: torch.tensor({value}),\n" for name, value in entries.items() if value is not None)
-    return "KERNELS = {\n" + body + "}\n"
-
+# load_mutants provides mutate(exercise, (old, new), ...): the source's solution cell with those edits.
 
 MUTANTS = {
     "correlate2d": {
-        "flips the kernel (computes a true convolution)": '''
-def correlate2d(image, kernel):
-    kh, kw = kernel.shape
-    k = kernel.flip(0, 1)
-    out = image.new_zeros(image.shape[0] - kh + 1, image.shape[1] - kw + 1)
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[i, j] = (image[i:i + kh, j:j + kw] * k).sum()
-    return out
-''',
-        "output one row and column too small (range(H - kh))": '''
-def correlate2d(image, kernel):
-    kh, kw = kernel.shape
-    out = image.new_zeros(image.shape[0] - kh, image.shape[1] - kw)
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[i, j] = (image[i:i + kh, j:j + kw] * kernel).sum()
-    return out
-''',
-        "assumes a square kernel": '''
-def correlate2d(image, kernel):
-    k = kernel.shape[0]
-    out = image.new_zeros(image.shape[0] - k + 1, image.shape[1] - k + 1)
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[i, j] = (image[i:i + k, j:j + k] * kernel[:k, :k]).sum()
-    return out
-''',
-        "averages the products instead of summing them": '''
-def correlate2d(image, kernel):
-    kh, kw = kernel.shape
-    out = image.new_zeros(image.shape[0] - kh + 1, image.shape[1] - kw + 1)
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[i, j] = (image[i:i + kh, j:j + kw] * kernel).mean()
-    return out
-''',
-        "output allocated as float32 whatever the input": '''
-def correlate2d(image, kernel):
-    kh, kw = kernel.shape
-    out = torch.zeros(image.shape[0] - kh + 1, image.shape[1] - kw + 1)
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[i, j] = (image[i:i + kh, j:j + kw] * kernel).sum()
-    return out
-''',
-        "uses the transposed kernel": '''
-def correlate2d(image, kernel):
-    kernel = kernel.T
-    kh, kw = kernel.shape
-    out = image.new_zeros(image.shape[0] - kh + 1, image.shape[1] - kw + 1)
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[i, j] = (image[i:i + kh, j:j + kw] * kernel).sum()
-    return out
-''',
+        "flips the kernel (computes a true convolution)": mutate(
+            "correlate2d", ("* kernel).sum()", "* kernel.flip(0, 1)).sum()")),
+        "output one row and column too small (range(H - kh))": mutate(
+            "correlate2d", ("image.new_zeros(image.shape[0] - kh + 1, image.shape[1] - kw + 1)",
+                            "image.new_zeros(image.shape[0] - kh, image.shape[1] - kw)")),
+        "assumes a square kernel": mutate(
+            "correlate2d", ("kh, kw = kernel.shape", "kh = kw = kernel.shape[0]"),
+            ("* kernel).sum()", "* kernel[:kh, :kw]).sum()")),
+        "averages the products instead of summing them": mutate("correlate2d", (".sum()", ".mean()")),
+        "output allocated as float32 whatever the input": mutate("correlate2d", ("image.new_zeros(", "torch.zeros(")),
+        "uses the transposed kernel": mutate(
+            "correlate2d", ("    kh, kw = kernel.shape\n", "    kernel = kernel.T\n    kh, kw = kernel.shape\n")),
     },
     "KERNELS": {
-        "sharpen with the wrong signs": _kernels(sharpen="[[0., 1., 0.], [1., -5., 1.], [0., 1., 0.]]"),
-        "box blur not normalised": _kernels(box_blur="[[1.] * 3] * 3"),
-        "gaussian blur divided by 9 instead of 16": _kernels(
-            gaussian_blur="[[1 / 9, 2 / 9, 1 / 9], [2 / 9, 4 / 9, 2 / 9], [1 / 9, 2 / 9, 1 / 9]]"),
-        "edge_all with 9 in the centre": _kernels(edge_all="[[-1., -1., -1.], [-1., 9., -1.], [-1., -1., -1.]]"),
-        "edge_diagonal with the signs swapped": _kernels(edge_diagonal="[[-1., 0., 1.], [0., 0., 0.], [1., 0., -1.]]"),
-        "integer tensors (dtype int64)": _kernels(
-            identity="[[0, 0, 0], [0, 1, 0], [0, 0, 0]]", edge_laplacian="[[0, 1, 0], [1, -4, 1], [0, 1, 0]]"),
-        "gaussian_blur missing": _kernels(gaussian_blur=None),
-        "identity as all ones": _kernels(identity="[[1.] * 3] * 3"),
-        "edge_laplacian with the opposite sign": _kernels(edge_laplacian="[[0., -1., 0.], [-1., 4., -1.], [0., -1., 0.]]"),
+        "sharpen with the wrong signs": mutate(
+            "KERNELS", ("[[0., -1., 0.], [-1., 5., -1.], [0., -1., 0.]]", "[[0., 1., 0.], [1., -5., 1.], [0., 1., 0.]]")),
+        "box blur not normalised": mutate("KERNELS", ("torch.ones(3, 3) / 9", "torch.ones(3, 3)")),
+        "gaussian blur divided by 9 instead of 16": mutate("KERNELS", ("]]) / 16", "]]) / 9")),
+        "edge_all with 9 in the centre": mutate("KERNELS", ("[-1., 8., -1.]", "[-1., 9., -1.]")),
+        "edge_diagonal with the signs swapped": mutate(
+            "KERNELS", ("[[1., 0., -1.], [0., 0., 0.], [-1., 0., 1.]]", "[[-1., 0., 1.], [0., 0., 0.], [1., 0., -1.]]")),
+        "integer tensors (dtype int64)": mutate(
+            "KERNELS", ("[[0., 0., 0.], [0., 1., 0.], [0., 0., 0.]]", "[[0, 0, 0], [0, 1, 0], [0, 0, 0]]"),
+            ("[[0., 1., 0.], [1., -4., 1.], [0., 1., 0.]]", "[[0, 1, 0], [1, -4, 1], [0, 1, 0]]")),
+        "gaussian_blur missing": mutate(
+            "KERNELS", ('    "gaussian_blur": torch.tensor([[1., 2., 1.], [2., 4., 2.], [1., 2., 1.]]) / 16,\n', "")),
+        "identity as all ones": mutate(
+            "KERNELS", ("torch.tensor([[0., 0., 0.], [0., 1., 0.], [0., 0., 0.]])", "torch.ones(3, 3)")),
+        "edge_laplacian with the opposite sign": mutate(
+            "KERNELS", ("[[0., 1., 0.], [1., -4., 1.], [0., 1., 0.]]", "[[0., -1., 0.], [-1., 4., -1.], [0., -1., 0.]]")),
     },
     "pad2d": {
-        "pads only the top and the left": '''
-def pad2d(x, padding):
-    ph, pw = pair(padding)
-    H, W = x.shape[-2:]
-    out = x.new_zeros(*x.shape[:-2], H + ph, W + pw)
-    out[..., ph:, pw:] = x
-    return out
-''',
-        "swaps the row and column padding": '''
-def pad2d(x, padding):
-    pw, ph = pair(padding)
-    H, W = x.shape[-2:]
-    out = x.new_zeros(*x.shape[:-2], H + 2 * ph, W + 2 * pw)
-    out[..., ph:ph + H, pw:pw + W] = x
-    return out
-''',
-        "only works for 4-D tensors": '''
-def pad2d(x, padding):
-    ph, pw = pair(padding)
-    N, C, H, W = x.shape
-    out = x.new_zeros(N, C, H + 2 * ph, W + 2 * pw)
-    out[:, :, ph:ph + H, pw:pw + W] = x
-    return out
-''',
-        "loses the dtype (torch.zeros)": '''
-def pad2d(x, padding):
-    ph, pw = pair(padding)
-    H, W = x.shape[-2:]
-    out = torch.zeros(*x.shape[:-2], H + 2 * ph, W + 2 * pw)
-    out[..., ph:ph + H, pw:pw + W] = x
-    return out
-''',
-        "pads 2p on each side": '''
-def pad2d(x, padding):
-    ph, pw = pair(padding)
-    H, W = x.shape[-2:]
-    out = x.new_zeros(*x.shape[:-2], H + 4 * ph, W + 4 * pw)
-    out[..., 2 * ph:2 * ph + H, 2 * pw:2 * pw + W] = x
-    return out
-''',
-        "uses the first number of a pair for both axes": '''
-def pad2d(x, padding):
-    p = padding if isinstance(padding, int) else padding[0]
-    return torch.nn.functional.pad(x, (p, p, p, p))
-''',
+        "pads only the top and the left": mutate(
+            "pad2d", ("H + 2 * ph, W + 2 * pw", "H + ph, W + pw"), ("out[..., ph:ph + H, pw:pw + W]", "out[..., ph:, pw:]")),
+        "swaps the row and column padding": mutate("pad2d", ("ph, pw = pair(padding)", "pw, ph = pair(padding)")),
+        "only works for 4-D tensors": mutate(
+            "pad2d", ("H, W = x.shape[-2:]", "N, C, H, W = x.shape"),
+            ("x.new_zeros(*x.shape[:-2], ", "x.new_zeros(N, C, "), ("out[..., ", "out[:, :, ")),
+        "loses the dtype (torch.zeros)": mutate("pad2d", ("x.new_zeros(", "torch.zeros(")),
+        "pads 2p on each side": mutate(
+            "pad2d", ("H + 2 * ph, W + 2 * pw", "H + 4 * ph, W + 4 * pw"),
+            ("out[..., ph:ph + H, pw:pw + W]", "out[..., 2 * ph:2 * ph + H, 2 * pw:2 * pw + W]")),
+        "uses the first number of a pair for both axes": mutate(
+            "pad2d", ("ph, pw = pair(padding)", "ph = pw = pair(padding)[0]")),
         "F.pad with the pairs in the wrong order (rows padded as columns)": '''
 def pad2d(x, padding):
     ph, pw = pair(padding)
@@ -147,225 +60,53 @@ def pad2d(x, padding):
 ''',
     },
     "convolve2d": {
-        "forgets to flip (cross-correlation)": '''
-def convolve2d(image, kernel):
-    return correlate2d(image, kernel)
-''',
-        "flips only the rows": '''
-def convolve2d(image, kernel):
-    return correlate2d(image, kernel.flip(0))
-''',
-        "flips only the columns": '''
-def convolve2d(image, kernel):
-    return correlate2d(image, kernel.flip(1))
-''',
-        "transposes instead of flipping": '''
-def convolve2d(image, kernel):
-    return correlate2d(image, kernel.T.contiguous())
-''',
-        "full mode instead of valid": '''
-def convolve2d(image, kernel):
-    kh, kw = kernel.shape
-    return correlate2d(torch.nn.functional.pad(image, (kw - 1, kw - 1, kh - 1, kh - 1)), kernel.flip(0, 1))
-''',
-        "same mode instead of valid": '''
-def convolve2d(image, kernel):
-    kh, kw = kernel.shape
-    return correlate2d(torch.nn.functional.pad(image, (kw // 2, kw // 2, kh // 2, kh // 2)), kernel.flip(0, 1))
-''',
+        "forgets to flip (cross-correlation)": mutate("convolve2d", ("kernel.flip(0, 1)", "kernel")),
+        "flips only the rows": mutate("convolve2d", ("kernel.flip(0, 1)", "kernel.flip(0)")),
+        "flips only the columns": mutate("convolve2d", ("kernel.flip(0, 1)", "kernel.flip(1)")),
+        "transposes instead of flipping": mutate("convolve2d", ("kernel.flip(0, 1)", "kernel.T.contiguous()")),
+        "full mode instead of valid": mutate(
+            "convolve2d", ("    return correlate2d(image,",
+                           "    kh, kw = kernel.shape\n"
+                           "    return correlate2d(F.pad(image, (kw - 1, kw - 1, kh - 1, kh - 1)),")),
+        "same mode instead of valid": mutate(
+            "convolve2d", ("    return correlate2d(image,",
+                           "    kh, kw = kernel.shape\n"
+                           "    return correlate2d(F.pad(image, (kw // 2, kw // 2, kh // 2, kh // 2)),")),
     },
     "conv_output_size": {
-        "ignores the dilation": '''
-def conv_output_size(n, kernel_size, padding=0, stride=1, dilation=1):
-    return (n + 2 * padding - kernel_size) // stride + 1
-''',
-        "dilation off by one: span d*k instead of d*(k-1)+1": '''
-def conv_output_size(n, kernel_size, padding=0, stride=1, dilation=1):
-    return (n + 2 * padding - dilation * kernel_size) // stride + 1
-''',
-        "pads only one side": '''
-def conv_output_size(n, kernel_size, padding=0, stride=1, dilation=1):
-    return (n + padding - dilation * (kernel_size - 1) - 1) // stride + 1
-''',
-        "ignores the stride": '''
-def conv_output_size(n, kernel_size, padding=0, stride=1, dilation=1):
-    return n + 2 * padding - dilation * (kernel_size - 1)
-''',
-        "rounds up instead of down": '''
-def conv_output_size(n, kernel_size, padding=0, stride=1, dilation=1):
-    return -(-(n + 2 * padding - dilation * (kernel_size - 1) - 1) // stride) + 1
-''',
-        "true division: returns a float": '''
-def conv_output_size(n, kernel_size, padding=0, stride=1, dilation=1):
-    return (n + 2 * padding - dilation * (kernel_size - 1) - 1) / stride + 1
-''',
-        "forgets the +1": '''
-def conv_output_size(n, kernel_size, padding=0, stride=1, dilation=1):
-    return (n + 2 * padding - dilation * (kernel_size - 1)) // stride
-''',
+        "ignores the dilation": mutate("conv_output_size", ("dilation * (kernel_size - 1) - 1", "kernel_size")),
+        "dilation off by one: span d*k instead of d*(k-1)+1": mutate(
+            "conv_output_size", ("dilation * (kernel_size - 1) - 1", "dilation * kernel_size")),
+        "pads only one side": mutate("conv_output_size", ("n + 2 * padding", "n + padding")),
+        "ignores the stride": mutate("conv_output_size", ("// stride", "// 1")),
+        "rounds up instead of down": mutate(
+            "conv_output_size", ("return (n", "return -(-(n"), (") // stride + 1", ") // stride) + 1")),
+        "true division: returns a float": mutate("conv_output_size", ("// stride", "/ stride")),
+        "forgets the +1": mutate("conv_output_size", (" - 1) // stride + 1", ") // stride")),
     },
     "conv2d": {
-        "ignores the padding": '''
-def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
-    (sh, sw), (dh, dw) = pair(stride), pair(dilation)
-    N, C, H, W = x.shape
-    nf, _, kh, kw = weight.shape
-    oh, ow = (H - dh * (kh - 1) - 1) // sh + 1, (W - dw * (kw - 1) - 1) // sw + 1
-    out = x.new_zeros(N, nf, oh, ow)
-    for i in range(oh):
-        for j in range(ow):
-            patch = x[:, :, i * sh:i * sh + dh * (kh - 1) + 1:dh, j * sw:j * sw + dw * (kw - 1) + 1:dw]
-            out[:, :, i, j] = (patch[:, None] * weight[None]).sum(dim=(2, 3, 4))
-    if bias is not None:
-        out += bias.view(1, -1, 1, 1)
-    return out
-''',
-        "stride ignored in the output size": '''
-def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
-    (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
-    N, C, H, W = x.shape
-    nf, _, kh, kw = weight.shape
-    oh, ow = (H + 2 * ph - dh * (kh - 1) - 1) // 1 + 1, (W + 2 * pw - dw * (kw - 1) - 1) // 1 + 1
-    xp = F.pad(x, (pw, pw, ph, ph))
-    out = x.new_zeros(N, nf, oh, ow)
-    for i in range(oh):
-        for j in range(ow):
-            patch = xp[:, :, i:i + dh * (kh - 1) + 1:dh, j:j + dw * (kw - 1) + 1:dw]
-            out[:, :, i, j] = (patch[:, None] * weight[None]).sum(dim=(2, 3, 4))
-    if bias is not None:
-        out += bias.view(1, -1, 1, 1)
-    return out
-''',
-        "forgets the bias": '''
-def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
-    (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
-    N, C, H, W = x.shape
-    nf, _, kh, kw = weight.shape
-    oh, ow = (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
-    xp = F.pad(x, (pw, pw, ph, ph))
-    out = x.new_zeros(N, nf, oh, ow)
-    for i in range(oh):
-        for j in range(ow):
-            patch = xp[:, :, i * sh:i * sh + dh * (kh - 1) + 1:dh, j * sw:j * sw + dw * (kw - 1) + 1:dw]
-            out[:, :, i, j] = (patch[:, None] * weight[None]).sum(dim=(2, 3, 4))
-    return out
-''',
-        "adds the bias once per input channel": '''
-def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
-    (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
-    N, C, H, W = x.shape
-    nf, _, kh, kw = weight.shape
-    oh, ow = (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
-    xp = F.pad(x, (pw, pw, ph, ph))
-    out = x.new_zeros(N, nf, oh, ow)
-    for c in range(C):
-        for i in range(oh):
-            for j in range(ow):
-                patch = xp[:, c, i * sh:i * sh + dh * (kh - 1) + 1:dh, j * sw:j * sw + dw * (kw - 1) + 1:dw]
-                out[:, :, i, j] += (patch[:, None] * weight[None, :, c]).sum(dim=(2, 3))
-        if bias is not None:
-            out += bias.view(1, -1, 1, 1)
-    return out
-''',
-        "channels not summed (only the first channel)": '''
-def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
-    (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
-    N, C, H, W = x.shape
-    nf, _, kh, kw = weight.shape
-    oh, ow = (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
-    xp = F.pad(x, (pw, pw, ph, ph))
-    out = x.new_zeros(N, nf, oh, ow)
-    for i in range(oh):
-        for j in range(ow):
-            patch = xp[:, 0, i * sh:i * sh + dh * (kh - 1) + 1:dh, j * sw:j * sw + dw * (kw - 1) + 1:dw]
-            out[:, :, i, j] = (patch[:, None] * weight[None, :, 0]).sum(dim=(2, 3))
-    if bias is not None:
-        out += bias.view(1, -1, 1, 1)
-    return out
-''',
-        "channels averaged instead of summed": '''
-def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
-    (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
-    N, C, H, W = x.shape
-    nf, _, kh, kw = weight.shape
-    oh, ow = (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
-    xp = F.pad(x, (pw, pw, ph, ph))
-    out = x.new_zeros(N, nf, oh, ow)
-    for i in range(oh):
-        for j in range(ow):
-            patch = xp[:, :, i * sh:i * sh + dh * (kh - 1) + 1:dh, j * sw:j * sw + dw * (kw - 1) + 1:dw]
-            out[:, :, i, j] = (patch[:, None] * weight[None]).sum(dim=(3, 4)).mean(dim=2)
-    if bias is not None:
-        out += bias.view(1, -1, 1, 1)
-    return out
-''',
-        "dilation off by one (taps d+1 apart)": '''
-def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
-    (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
-    dh, dw = (dh + 1, dw + 1) if (dh, dw) != (1, 1) else (1, 1)
-    N, C, H, W = x.shape
-    nf, _, kh, kw = weight.shape
-    oh, ow = (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
-    xp = F.pad(x, (pw, pw, ph, ph))
-    out = x.new_zeros(N, nf, oh, ow)
-    for i in range(oh):
-        for j in range(ow):
-            patch = xp[:, :, i * sh:i * sh + dh * (kh - 1) + 1:dh, j * sw:j * sw + dw * (kw - 1) + 1:dw]
-            out[:, :, i, j] = (patch[:, None] * weight[None]).sum(dim=(2, 3, 4))
-    if bias is not None:
-        out += bias.view(1, -1, 1, 1)
-    return out
-''',
-        "flips the kernel (true convolution)": '''
-def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
-    (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
-    weight = weight.flip(-1, -2)
-    N, C, H, W = x.shape
-    nf, _, kh, kw = weight.shape
-    oh, ow = (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
-    xp = F.pad(x, (pw, pw, ph, ph))
-    out = x.new_zeros(N, nf, oh, ow)
-    for i in range(oh):
-        for j in range(ow):
-            patch = xp[:, :, i * sh:i * sh + dh * (kh - 1) + 1:dh, j * sw:j * sw + dw * (kw - 1) + 1:dw]
-            out[:, :, i, j] = (patch[:, None] * weight[None]).sum(dim=(2, 3, 4))
-    if bias is not None:
-        out += bias.view(1, -1, 1, 1)
-    return out
-''',
-        "a pair stride uses its first number for both axes": '''
-def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
-    s = stride if isinstance(stride, int) else stride[0]
-    (ph, pw), (dh, dw) = pair(padding), pair(dilation)
-    N, C, H, W = x.shape
-    nf, _, kh, kw = weight.shape
-    oh, ow = (H + 2 * ph - dh * (kh - 1) - 1) // s + 1, (W + 2 * pw - dw * (kw - 1) - 1) // s + 1
-    xp = F.pad(x, (pw, pw, ph, ph))
-    out = x.new_zeros(N, nf, oh, ow)
-    for i in range(oh):
-        for j in range(ow):
-            patch = xp[:, :, i * s:i * s + dh * (kh - 1) + 1:dh, j * s:j * s + dw * (kw - 1) + 1:dw]
-            out[:, :, i, j] = (patch[:, None] * weight[None]).sum(dim=(2, 3, 4))
-    if bias is not None:
-        out += bias.view(1, -1, 1, 1)
-    return out
-''',
-        "float32 output whatever the input dtype": '''
-def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
-    (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
-    N, C, H, W = x.shape
-    nf, _, kh, kw = weight.shape
-    oh, ow = (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
-    xp = F.pad(x, (pw, pw, ph, ph))
-    out = torch.zeros(N, nf, oh, ow, device=x.device)
-    for i in range(oh):
-        for j in range(ow):
-            patch = xp[:, :, i * sh:i * sh + dh * (kh - 1) + 1:dh, j * sw:j * sw + dw * (kw - 1) + 1:dw]
-            out[:, :, i, j] = (patch[:, None] * weight[None]).sum(dim=(2, 3, 4))
-    if bias is not None:
-        out += bias.view(1, -1, 1, 1)
-    return out
-''',
+        "ignores the padding": mutate("conv2d", ("pair(padding)", "(0, 0)")),
+        "stride ignored in the output size": mutate(
+            "conv2d", ("// sh + 1", "// 1 + 1"), ("// sw + 1", "// 1 + 1"),
+            ("top, left = i * sh, j * sw", "top, left = i, j")),
+        "forgets the bias": mutate("conv2d", ("    if bias is not None:\n        out += bias.view(1, -1, 1, 1)\n", "")),
+        "adds the bias once per input channel": mutate(
+            "conv2d", ("    if bias is not None:\n        out += bias.view(1, -1, 1, 1)\n",
+                       "    for c in range(C):\n        if bias is not None:\n            out += bias.view(1, -1, 1, 1)\n")),
+        "channels not summed (only the first channel)": mutate(
+            "conv2d", ("(patch[:, None] * weight[None]).sum(dim=(2, 3, 4))",
+                       "(patch[:, None, 0] * weight[None, :, 0]).sum(dim=(2, 3))")),
+        "channels averaged instead of summed": mutate(
+            "conv2d", (".sum(dim=(2, 3, 4))", ".sum(dim=(3, 4)).mean(dim=2)")),
+        "dilation off by one (taps d+1 apart)": mutate(
+            "conv2d", ("    N, C, H, W = x.shape\n",
+                       "    dh, dw = (dh + 1, dw + 1) if (dh, dw) != (1, 1) else (1, 1)\n    N, C, H, W = x.shape\n")),
+        "flips the kernel (true convolution)": mutate(
+            "conv2d", ("    N, C, H, W = x.shape\n", "    weight = weight.flip(-1, -2)\n    N, C, H, W = x.shape\n")),
+        "a pair stride uses its first number for both axes": mutate(
+            "conv2d", ("pair(stride)", "pair(stride if isinstance(stride, int) else stride[0])")),
+        "float32 output whatever the input dtype": mutate(
+            "conv2d", ("x.new_zeros(N, n_filters, out_h, out_w)", "torch.zeros(N, n_filters, out_h, out_w, device=x.device)")),
         "calls F.conv2d (not from scratch)": '''
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     return F.conv2d(x, weight, bias, stride, padding, dilation)
@@ -382,182 +123,41 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
 ''',
     },
     "conv2d_im2col": {
-        "patches flattened (kh, kw, C) but filters (C, kh, kw)": '''
-def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
-    (sh, sw), (ph, pw) = pair(stride), pair(padding)
-    N, C, H, W = x.shape
-    nf, _, kh, kw = weight.shape
-    windows = F.pad(x, (pw, pw, ph, ph)).unfold(2, kh, sh).unfold(3, kw, sw)
-    oh, ow = windows.shape[2], windows.shape[3]
-    patches = windows.permute(0, 2, 3, 4, 5, 1).reshape(N * oh * ow, C * kh * kw)
-    out = (patches @ weight.reshape(nf, -1).T).reshape(N, oh, ow, nf).permute(0, 3, 1, 2)
-    return out if bias is None else out + bias.view(1, -1, 1, 1)
-''',
-        "reshapes to [N, F, oh, ow] without permuting": '''
-def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
-    (sh, sw), (ph, pw) = pair(stride), pair(padding)
-    N, C, H, W = x.shape
-    nf, _, kh, kw = weight.shape
-    windows = F.pad(x, (pw, pw, ph, ph)).unfold(2, kh, sh).unfold(3, kw, sw)
-    oh, ow = windows.shape[2], windows.shape[3]
-    patches = windows.permute(0, 2, 3, 1, 4, 5).reshape(N * oh * ow, C * kh * kw)
-    out = (patches @ weight.reshape(nf, -1).T).reshape(N, nf, oh, ow)
-    return out if bias is None else out + bias.view(1, -1, 1, 1)
-''',
-        "forgets the bias": '''
-def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
-    (sh, sw), (ph, pw) = pair(stride), pair(padding)
-    N, C, H, W = x.shape
-    nf, _, kh, kw = weight.shape
-    windows = F.pad(x, (pw, pw, ph, ph)).unfold(2, kh, sh).unfold(3, kw, sw)
-    oh, ow = windows.shape[2], windows.shape[3]
-    patches = windows.permute(0, 2, 3, 1, 4, 5).reshape(N * oh * ow, C * kh * kw)
-    return (patches @ weight.reshape(nf, -1).T).reshape(N, oh, ow, nf).permute(0, 3, 1, 2)
-''',
-        "ignores the stride": '''
-def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
-    (ph, pw) = pair(padding)
-    N, C, H, W = x.shape
-    nf, _, kh, kw = weight.shape
-    windows = F.pad(x, (pw, pw, ph, ph)).unfold(2, kh, 1).unfold(3, kw, 1)
-    oh, ow = windows.shape[2], windows.shape[3]
-    patches = windows.permute(0, 2, 3, 1, 4, 5).reshape(N * oh * ow, C * kh * kw)
-    out = (patches @ weight.reshape(nf, -1).T).reshape(N, oh, ow, nf).permute(0, 3, 1, 2)
-    return out if bias is None else out + bias.view(1, -1, 1, 1)
-''',
-        "ignores the padding": '''
-def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
-    (sh, sw) = pair(stride)
-    N, C, H, W = x.shape
-    nf, _, kh, kw = weight.shape
-    windows = x.unfold(2, kh, sh).unfold(3, kw, sw)
-    oh, ow = windows.shape[2], windows.shape[3]
-    patches = windows.permute(0, 2, 3, 1, 4, 5).reshape(N * oh * ow, C * kh * kw)
-    out = (patches @ weight.reshape(nf, -1).T).reshape(N, oh, ow, nf).permute(0, 3, 1, 2)
-    return out if bias is None else out + bias.view(1, -1, 1, 1)
-''',
-        "output height and width swapped in the final reshape": '''
-def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
-    (sh, sw), (ph, pw) = pair(stride), pair(padding)
-    N, C, H, W = x.shape
-    nf, _, kh, kw = weight.shape
-    windows = F.pad(x, (pw, pw, ph, ph)).unfold(2, kh, sh).unfold(3, kw, sw)
-    oh, ow = windows.shape[2], windows.shape[3]
-    patches = windows.permute(0, 2, 3, 1, 4, 5).reshape(N * oh * ow, C * kh * kw)
-    out = (patches @ weight.reshape(nf, -1).T).reshape(N, ow, oh, nf).permute(0, 3, 2, 1)
-    return out if bias is None else out + bias.view(1, -1, 1, 1)
-''',
+        "patches flattened (kh, kw, C) but filters (C, kh, kw)": mutate(
+            "conv2d_im2col", ("permute(0, 2, 3, 1, 4, 5)", "permute(0, 2, 3, 4, 5, 1)")),
+        "reshapes to [N, F, oh, ow] without permuting": mutate(
+            "conv2d_im2col", ("out.reshape(N, out_h, out_w, n_filters).permute(0, 3, 1, 2)",
+                              "out.reshape(N, n_filters, out_h, out_w)")),
+        "forgets the bias": mutate(
+            "conv2d_im2col", ("    if bias is not None:\n        out = out + bias.view(1, -1, 1, 1)\n", "")),
+        "ignores the stride": mutate(
+            "conv2d_im2col", (".unfold(2, kh, sh).unfold(3, kw, sw)", ".unfold(2, kh, 1).unfold(3, kw, 1)")),
+        "ignores the padding": mutate("conv2d_im2col", ("F.pad(x, (pw, pw, ph, ph)).unfold", "x.unfold")),
+        "output height and width swapped in the final reshape": mutate(
+            "conv2d_im2col", ("out.reshape(N, out_h, out_w, n_filters).permute(0, 3, 1, 2)",
+                              "out.reshape(N, out_w, out_h, n_filters).permute(0, 3, 2, 1)")),
         "calls F.conv2d (forbidden)": '''
 def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
     return F.conv2d(x, weight, bias, stride=stride, padding=padding)
 ''',
     },
     "conv2d_backward": {
-        "grad_bias summed over the batch only": '''
-def conv2d_backward(grad_out, x, weight, stride=1, padding=0):
-    (sh, sw), (ph, pw) = pair(stride), pair(padding)
-    H, W = x.shape[-2:]
-    kh, kw = weight.shape[-2:]
-    oh, ow = grad_out.shape[-2:]
-    xp = F.pad(x, (pw, pw, ph, ph))
-    gxp, gw = torch.zeros_like(xp), torch.zeros_like(weight)
-    for a in range(kh):
-        for b in range(kw):
-            r, c = slice(a, a + sh * (oh - 1) + 1, sh), slice(b, b + sw * (ow - 1) + 1, sw)
-            gw[:, :, a, b] = torch.einsum("nfij,ncij->fc", grad_out, xp[:, :, r, c])
-            gxp[:, :, r, c] += torch.einsum("nfij,fc->ncij", grad_out, weight[:, :, a, b])
-    return gxp[:, :, ph:ph + H, pw:pw + W], gw, grad_out.sum(dim=0).mean(dim=(1, 2))
-''',
-        "grad_weight from the first image only": '''
-def conv2d_backward(grad_out, x, weight, stride=1, padding=0):
-    (sh, sw), (ph, pw) = pair(stride), pair(padding)
-    H, W = x.shape[-2:]
-    kh, kw = weight.shape[-2:]
-    oh, ow = grad_out.shape[-2:]
-    xp = F.pad(x, (pw, pw, ph, ph))
-    gxp, gw = torch.zeros_like(xp), torch.zeros_like(weight)
-    for a in range(kh):
-        for b in range(kw):
-            r, c = slice(a, a + sh * (oh - 1) + 1, sh), slice(b, b + sw * (ow - 1) + 1, sw)
-            gw[:, :, a, b] = torch.einsum("fij,cij->fc", grad_out[0], xp[0, :, r, c])
-            gxp[:, :, r, c] += torch.einsum("nfij,fc->ncij", grad_out, weight[:, :, a, b])
-    return gxp[:, :, ph:ph + H, pw:pw + W], gw, grad_out.sum(dim=(0, 2, 3))
-''',
-        "grad_weight averaged over the batch": '''
-def conv2d_backward(grad_out, x, weight, stride=1, padding=0):
-    (sh, sw), (ph, pw) = pair(stride), pair(padding)
-    H, W = x.shape[-2:]
-    kh, kw = weight.shape[-2:]
-    oh, ow = grad_out.shape[-2:]
-    xp = F.pad(x, (pw, pw, ph, ph))
-    gxp, gw = torch.zeros_like(xp), torch.zeros_like(weight)
-    for a in range(kh):
-        for b in range(kw):
-            r, c = slice(a, a + sh * (oh - 1) + 1, sh), slice(b, b + sw * (ow - 1) + 1, sw)
-            gw[:, :, a, b] = torch.einsum("nfij,ncij->fc", grad_out, xp[:, :, r, c]) / x.shape[0]
-            gxp[:, :, r, c] += torch.einsum("nfij,fc->ncij", grad_out, weight[:, :, a, b])
-    return gxp[:, :, ph:ph + H, pw:pw + W], gw, grad_out.sum(dim=(0, 2, 3))
-''',
-        "grad_x keeps the padding (not cropped)": '''
-def conv2d_backward(grad_out, x, weight, stride=1, padding=0):
-    (sh, sw), (ph, pw) = pair(stride), pair(padding)
-    kh, kw = weight.shape[-2:]
-    oh, ow = grad_out.shape[-2:]
-    xp = F.pad(x, (pw, pw, ph, ph))
-    gxp, gw = torch.zeros_like(xp), torch.zeros_like(weight)
-    for a in range(kh):
-        for b in range(kw):
-            r, c = slice(a, a + sh * (oh - 1) + 1, sh), slice(b, b + sw * (ow - 1) + 1, sw)
-            gw[:, :, a, b] = torch.einsum("nfij,ncij->fc", grad_out, xp[:, :, r, c])
-            gxp[:, :, r, c] += torch.einsum("nfij,fc->ncij", grad_out, weight[:, :, a, b])
-    return gxp, gw, grad_out.sum(dim=(0, 2, 3))
-''',
-        "grad_x overwrites instead of accumulating where windows overlap": '''
-def conv2d_backward(grad_out, x, weight, stride=1, padding=0):
-    (sh, sw), (ph, pw) = pair(stride), pair(padding)
-    H, W = x.shape[-2:]
-    kh, kw = weight.shape[-2:]
-    oh, ow = grad_out.shape[-2:]
-    xp = F.pad(x, (pw, pw, ph, ph))
-    gxp, gw = torch.zeros_like(xp), torch.zeros_like(weight)
-    for a in range(kh):
-        for b in range(kw):
-            r, c = slice(a, a + sh * (oh - 1) + 1, sh), slice(b, b + sw * (ow - 1) + 1, sw)
-            gw[:, :, a, b] = torch.einsum("nfij,ncij->fc", grad_out, xp[:, :, r, c])
-            gxp[:, :, r, c] = torch.einsum("nfij,fc->ncij", grad_out, weight[:, :, a, b])
-    return gxp[:, :, ph:ph + H, pw:pw + W], gw, grad_out.sum(dim=(0, 2, 3))
-''',
-        "grad_x with the unflipped kernel (a correlation of the padded gradient)": '''
-def conv2d_backward(grad_out, x, weight, stride=1, padding=0):
-    (sh, sw), (ph, pw) = pair(stride), pair(padding)
-    H, W = x.shape[-2:]
-    kh, kw = weight.shape[-2:]
-    oh, ow = grad_out.shape[-2:]
-    xp = F.pad(x, (pw, pw, ph, ph))
-    gxp, gw = torch.zeros_like(xp), torch.zeros_like(weight)
-    wf = weight.flip(-1, -2)
-    for a in range(kh):
-        for b in range(kw):
-            r, c = slice(a, a + sh * (oh - 1) + 1, sh), slice(b, b + sw * (ow - 1) + 1, sw)
-            gw[:, :, a, b] = torch.einsum("nfij,ncij->fc", grad_out, xp[:, :, r, c])
-            gxp[:, :, r, c] += torch.einsum("nfij,fc->ncij", grad_out, wf[:, :, a, b])
-    return gxp[:, :, ph:ph + H, pw:pw + W], gw, grad_out.sum(dim=(0, 2, 3))
-''',
-        "ignores the stride when scattering grad_x": '''
-def conv2d_backward(grad_out, x, weight, stride=1, padding=0):
-    (sh, sw), (ph, pw) = pair(stride), pair(padding)
-    H, W = x.shape[-2:]
-    kh, kw = weight.shape[-2:]
-    oh, ow = grad_out.shape[-2:]
-    xp = F.pad(x, (pw, pw, ph, ph))
-    gxp, gw = torch.zeros_like(xp), torch.zeros_like(weight)
-    for a in range(kh):
-        for b in range(kw):
-            r, c = slice(a, a + sh * (oh - 1) + 1, sh), slice(b, b + sw * (ow - 1) + 1, sw)
-            gw[:, :, a, b] = torch.einsum("nfij,ncij->fc", grad_out, xp[:, :, r, c])
-            gxp[:, :, a:a + oh, b:b + ow] += torch.einsum("nfij,fc->ncij", grad_out, weight[:, :, a, b])
-    return gxp[:, :, ph:ph + H, pw:pw + W], gw, grad_out.sum(dim=(0, 2, 3))
-''',
+        "grad_bias summed over the batch only": mutate(
+            "conv2d_backward", ("grad_out.sum(dim=(0, 2, 3))", "grad_out.sum(dim=0).mean(dim=(1, 2))")),
+        "grad_weight from the first image only": mutate(
+            "conv2d_backward", ('torch.einsum("nfij,ncij->fc", grad_out, xp[:, :, rows, cols])',
+                                'torch.einsum("fij,cij->fc", grad_out[0], xp[0, :, rows, cols])')),
+        "grad_weight averaged over the batch": mutate(
+            "conv2d_backward", ('torch.einsum("nfij,ncij->fc", grad_out, xp[:, :, rows, cols])',
+                                'torch.einsum("nfij,ncij->fc", grad_out, xp[:, :, rows, cols]) / x.shape[0]')),
+        "grad_x keeps the padding (not cropped)": mutate(
+            "conv2d_backward", ("grad_x = grad_xp[:, :, ph:ph + H, pw:pw + W]", "grad_x = grad_xp")),
+        "grad_x overwrites instead of accumulating where windows overlap": mutate(
+            "conv2d_backward", ("grad_xp[:, :, rows, cols] +=", "grad_xp[:, :, rows, cols] =")),
+        "grad_x with the unflipped kernel (a correlation of the padded gradient)": mutate(
+            "conv2d_backward", ("weight[:, :, a, b])", "weight.flip(-1, -2)[:, :, a, b])")),
+        "ignores the stride when scattering grad_x": mutate(
+            "conv2d_backward", ("grad_xp[:, :, rows, cols] +=", "grad_xp[:, :, a:a + out_h, b:b + out_w] +=")),
         "uses autograd (forbidden)": '''
 def conv2d_backward(grad_out, x, weight, stride=1, padding=0):
     x = x.detach().requires_grad_()
@@ -568,69 +168,26 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0):
 ''',
     },
     "conv_parameter_count": {
-        "one bias per input channel": '''
-def conv_parameter_count(in_channels, out_channels, kernel_size, bias=True):
-    kh, kw = pair(kernel_size)
-    return out_channels * in_channels * kh * kw + (in_channels if bias else 0)
-''',
-        "forgets the input channels": '''
-def conv_parameter_count(in_channels, out_channels, kernel_size, bias=True):
-    kh, kw = pair(kernel_size)
-    return out_channels * kh * kw + (out_channels if bias else 0)
-''',
-        "always counts the bias": '''
-def conv_parameter_count(in_channels, out_channels, kernel_size, bias=True):
-    kh, kw = pair(kernel_size)
-    return out_channels * in_channels * kh * kw + out_channels
-''',
-        "a pair kernel size uses its first number twice": '''
-def conv_parameter_count(in_channels, out_channels, kernel_size, bias=True):
-    k = kernel_size if isinstance(kernel_size, int) else kernel_size[0]
-    return out_channels * in_channels * k * k + (out_channels if bias else 0)
-''',
-        "a single bias for the whole layer": '''
-def conv_parameter_count(in_channels, out_channels, kernel_size, bias=True):
-    kh, kw = pair(kernel_size)
-    return out_channels * in_channels * kh * kw + (1 if bias else 0)
-''',
-        "k instead of k*k weights per channel": '''
-def conv_parameter_count(in_channels, out_channels, kernel_size, bias=True):
-    kh, kw = pair(kernel_size)
-    return out_channels * in_channels * (kh + kw) + (out_channels if bias else 0)
-''',
+        "one bias per input channel": mutate(
+            "conv_parameter_count", ("(out_channels if bias else 0)", "(in_channels if bias else 0)")),
+        "forgets the input channels": mutate(
+            "conv_parameter_count", ("out_channels * in_channels * kh * kw", "out_channels * kh * kw")),
+        "always counts the bias": mutate("conv_parameter_count", ("(out_channels if bias else 0)", "out_channels")),
+        "a pair kernel size uses its first number twice": mutate(
+            "conv_parameter_count", ("kh, kw = pair(kernel_size)", "kh = kw = pair(kernel_size)[0]")),
+        "a single bias for the whole layer": mutate(
+            "conv_parameter_count", ("(out_channels if bias else 0)", "(1 if bias else 0)")),
+        "k instead of k*k weights per channel": mutate("conv_parameter_count", ("kh * kw", "(kh + kw)")),
     },
     "receptive_field": {
-        "ignores the strides": '''
-def receptive_field(layers):
-    return 1 + sum(k - 1 for k, s in layers)
-''',
-        "includes the layer's own stride in its growth": '''
-def receptive_field(layers):
-    field, jump = 1, 1
-    for k, s in layers:
-        jump *= s
-        field += (k - 1) * jump
-    return field
-''',
-        "sums the kernel sizes": '''
-def receptive_field(layers):
-    return sum(k for k, s in layers)
-''',
-        "forgets the starting pixel (no +1)": '''
-def receptive_field(layers):
-    field, jump = 0, 1
-    for k, s in layers:
-        field += (k - 1) * jump
-        jump *= s
-    return field
-''',
-        "multiplies the kernel sizes": '''
-def receptive_field(layers):
-    field = 1
-    for k, s in layers:
-        field *= k
-    return field
-''',
+        "ignores the strides": mutate("receptive_field", ("        jump *= stride\n", "")),
+        "includes the layer's own stride in its growth": mutate(
+            "receptive_field", ("        field += (kernel_size - 1) * jump\n        jump *= stride\n",
+                                "        jump *= stride\n        field += (kernel_size - 1) * jump\n")),
+        "sums the kernel sizes": mutate(
+            "receptive_field", ("field, jump = 1, 1", "field, jump = 0, 1"), ("(kernel_size - 1) * jump", "kernel_size")),
+        "forgets the starting pixel (no +1)": mutate("receptive_field", ("field, jump = 1, 1", "field, jump = 0, 1")),
+        "multiplies the kernel sizes": mutate("receptive_field", ("field += (kernel_size - 1) * jump", "field *= kernel_size")),
         "applies the backward recursion in the wrong order (first layer to last)": '''
 def receptive_field(layers):
     field = 1
@@ -640,101 +197,19 @@ def receptive_field(layers):
 ''',
     },
     "learn_kernel": {
-        "predicts with a convolution (learns the flipped kernel)": '''
-def learn_kernel(inputs, outputs, steps, lr):
-    x, y = inputs.unsqueeze(1), outputs.unsqueeze(1)
-    k = torch.zeros(3, 3, dtype=inputs.dtype, requires_grad=True)
-    for _ in range(steps):
-        loss = ((F.conv2d(x, k.flip(0, 1)[None, None]) - y) ** 2).mean()
-        loss.backward()
-        with torch.no_grad():
-            k -= lr * k.grad
-            k.grad.zero_()
-    return k.detach()
-''',
-        "never zeroes the gradient": '''
-def learn_kernel(inputs, outputs, steps, lr):
-    x, y = inputs.unsqueeze(1), outputs.unsqueeze(1)
-    k = torch.zeros(3, 3, dtype=inputs.dtype, requires_grad=True)
-    for _ in range(steps):
-        loss = ((F.conv2d(x, k[None, None]) - y) ** 2).mean()
-        loss.backward()
-        with torch.no_grad():
-            k -= lr * k.grad
-    return k.detach()
-''',
-        "gradient ascent (+= instead of -=)": '''
-def learn_kernel(inputs, outputs, steps, lr):
-    x, y = inputs.unsqueeze(1), outputs.unsqueeze(1)
-    k = torch.zeros(3, 3, dtype=inputs.dtype, requires_grad=True)
-    for _ in range(steps):
-        loss = ((F.conv2d(x, k[None, None]) - y) ** 2).mean()
-        loss.backward()
-        with torch.no_grad():
-            k += lr * k.grad
-            k.grad.zero_()
-    return k.detach()
-''',
-        "ignores steps (always 10 steps)": '''
-def learn_kernel(inputs, outputs, steps, lr):
-    x, y = inputs.unsqueeze(1), outputs.unsqueeze(1)
-    k = torch.zeros(3, 3, dtype=inputs.dtype, requires_grad=True)
-    for _ in range(10):
-        loss = ((F.conv2d(x, k[None, None]) - y) ** 2).mean()
-        loss.backward()
-        with torch.no_grad():
-            k -= lr * k.grad
-            k.grad.zero_()
-    return k.detach()
-''',
-        "sum of squared errors instead of the mean (diverges)": '''
-def learn_kernel(inputs, outputs, steps, lr):
-    x, y = inputs.unsqueeze(1), outputs.unsqueeze(1)
-    k = torch.zeros(3, 3, dtype=inputs.dtype, requires_grad=True)
-    for _ in range(steps):
-        loss = ((F.conv2d(x, k[None, None]) - y) ** 2).sum()
-        loss.backward()
-        with torch.no_grad():
-            k -= lr * k.grad
-            k.grad.zero_()
-    return k.detach()
-''',
-        "returns the transposed kernel": '''
-def learn_kernel(inputs, outputs, steps, lr):
-    x, y = inputs.unsqueeze(1), outputs.unsqueeze(1)
-    k = torch.zeros(3, 3, dtype=inputs.dtype, requires_grad=True)
-    for _ in range(steps):
-        loss = ((F.conv2d(x, k[None, None]) - y) ** 2).mean()
-        loss.backward()
-        with torch.no_grad():
-            k -= lr * k.grad
-            k.grad.zero_()
-    return k.detach().T
-''',
-        "starts from a random kernel instead of zeros": '''
-def learn_kernel(inputs, outputs, steps, lr):
-    x, y = inputs.unsqueeze(1), outputs.unsqueeze(1)
-    k = torch.randn(3, 3, dtype=inputs.dtype).requires_grad_()
-    for _ in range(steps):
-        loss = ((F.conv2d(x, k[None, None]) - y) ** 2).mean()
-        loss.backward()
-        with torch.no_grad():
-            k -= lr * k.grad
-            k.grad.zero_()
-    return k.detach()
-''',
-        "kernel always float32": '''
-def learn_kernel(inputs, outputs, steps, lr):
-    x, y = inputs.unsqueeze(1).float(), outputs.unsqueeze(1).float()
-    k = torch.zeros(3, 3, requires_grad=True)
-    for _ in range(steps):
-        loss = ((F.conv2d(x, k[None, None]) - y) ** 2).mean()
-        loss.backward()
-        with torch.no_grad():
-            k -= lr * k.grad
-            k.grad.zero_()
-    return k.detach()
-''',
+        "predicts with a convolution (learns the flipped kernel)": mutate(
+            "learn_kernel", ("F.conv2d(x, kernel[None, None])", "F.conv2d(x, kernel.flip(0, 1)[None, None])")),
+        "never zeroes the gradient": mutate("learn_kernel", ("            kernel.grad.zero_()\n", "")),
+        "gradient ascent (+= instead of -=)": mutate("learn_kernel", ("kernel -= lr * kernel.grad", "kernel += lr * kernel.grad")),
+        "ignores steps (always 10 steps)": mutate("learn_kernel", ("range(steps)", "range(10)")),
+        "sum of squared errors instead of the mean (diverges)": mutate("learn_kernel", ("** 2).mean()", "** 2).sum()")),
+        "returns the transposed kernel": mutate("learn_kernel", ("return kernel.detach()", "return kernel.detach().T")),
+        "starts from a random kernel instead of zeros": mutate(
+            "learn_kernel", ("torch.zeros(3, 3, dtype=inputs.dtype, device=inputs.device, requires_grad=True)",
+                             "torch.randn(3, 3, dtype=inputs.dtype, device=inputs.device).requires_grad_()")),
+        "kernel always float32": mutate(
+            "learn_kernel", ("inputs.unsqueeze(1), outputs.unsqueeze(1)", "inputs.unsqueeze(1).float(), outputs.unsqueeze(1).float()"),
+            ("torch.zeros(3, 3, dtype=inputs.dtype, device=", "torch.zeros(3, 3, device=")),
     },
 }
 

@@ -1,65 +1,37 @@
-"""Wrong and alternative-correct solutions for 02_pooling (pooling, unpooling and the first whole CNN).
+"""Proof that the tests of 02_pooling work: plausible wrong solutions and correct alternatives.
 
-Each entry is the whole exercise cell without its marker line; it runs in the notebook, so `torch`, `F`, `nn`,
-`as_pair`, `progress_bar` and `cnn_course` are defined.
+Each entry is the code of a whole exercise cell (the marker line is added by tests/test_mutants.py); it runs in the
+notebook, so `torch`, `F`, `nn`, `as_pair`, `progress_bar` and `cnn_course` are defined.
+Every mutant must lose points on its own exercise's tests; every alternative must score full marks.
+Most mutants are the source's reference cell with one mistake edited in, so the mistake is easy to see.
 """
+import textwrap
 
-# The reference pool2d, parametrised so that each pool2d mutant changes one thing.
-_POOL2D = '''
-def pool2d(x, kernel_size, stride=None, padding=0, mode="max"):
-    kh, kw = as_pair(kernel_size)
-    sh, sw = as_pair({stride_default})
-    ph, pw = as_pair(padding)
-    if ph or pw:
-        x = F.pad(x, {pad_spec}, value={fill})
-    H, W = x.shape[-2:]
-    oh, ow = (H - kh) // sh + 1, (W - kw) // sw + 1
-    combine = {combine}
-    rows = x[..., 0:(oh - 1) * sh + 1:sh, :].clone()
-    for i in range(1, kh):
-        rows = combine(rows, x[..., i:i + (oh - 1) * sh + 1:sh, :])
-    out = rows[..., 0:(ow - 1) * sw + 1:sw]
-    for j in range(1, kw):
-        out = combine(out, rows[..., j:j + (ow - 1) * sw + 1:sw])
-    if {divide}:
-        out = out / {divisor}
-    return out
-'''
-_POOL2D_OK = dict(stride_default="kernel_size if stride is None else stride", pad_spec="(pw, pw, ph, ph)",
-                  fill='float("-inf") if mode == "max" else 0.0',
-                  combine='torch.maximum if mode == "max" else torch.add', divide='mode == "avg"', divisor="(kh * kw)")
+# load_mutants provides mutate(exercise, (old, new), ...): the source's solution cell with those edits.
 
-
-def _pool2d(**change):
-    return _POOL2D.format(**{**_POOL2D_OK, **change})
-
-
-_MAXPOOL_IDX = '''
-def maxpool2d_with_indices(x, kernel_size, stride=None):
-    kh, kw = as_pair(kernel_size)
-    sh, sw = as_pair(kernel_size if stride is None else stride)
-    N, C, H, W = x.shape
-    windows = x.unfold(2, kh, sh).unfold(3, kw, sw)
-    oh, ow = windows.shape[2], windows.shape[3]
-    out, where = windows.reshape(N, C, oh, ow, kh * kw).max(dim=-1)
-    rows = torch.arange(oh).view(-1, 1) * sh + where // kw
-    cols = torch.arange(ow) * sw + where % kw
-    return out, {indices}
-'''
+# train_small_cnn's end-of-epoch evaluation and history update, from `model.eval()` up to `return history`
+_TRAIN = REFERENCE["train_small_cnn"]
+_EPOCH_END = _TRAIN[_TRAIN.index("        model.eval()\n"):_TRAIN.index("    return history")]
 
 MUTANTS = {
     "pool2d": {
-        "average instead of max": _pool2d(combine="torch.add", divide='mode in ("max", "avg")'),
-        "stride ignored (always the kernel size)": _pool2d(stride_default="kernel_size"),
-        "stride defaults to 1 instead of the kernel size": _pool2d(stride_default="1 if stride is None else stride"),
-        "pads max pooling with zeros instead of -inf": _pool2d(fill="0.0"),
-        "sum mode returns the average": _pool2d(divide='mode in ("avg", "sum")'),
-        "avg divides by the window's row count only": _pool2d(divisor="kh"),
-        "pads only the bottom and right": _pool2d(pad_spec="(0, 2 * pw, 0, 2 * ph)"),
-        "kernel pair read as (width, height)": _pool2d().replace("kh, kw = as_pair(kernel_size)",
-                                                                 "kw, kh = as_pair(kernel_size)"),
-        "one window too few (output size H // s - 1)": _pool2d().replace(
-            "oh, ow = (H - kh) // sh + 1, (W - kw) // sw + 1", "oh, ow = (H - kh) // sh, (W - kw) // sw"),
+        "average instead of max": mutate(
+            "pool2d", ('combine = torch.maximum if mode == "max" else torch.add', "combine = torch.add"),
+            ('if mode == "avg":', 'if mode in ("max", "avg"):')),
+        "stride ignored (always the kernel size)": mutate(
+            "pool2d", ("as_pair(kernel_size if stride is None else stride)", "as_pair(kernel_size)")),
+        "stride defaults to 1 instead of the kernel size": mutate(
+            "pool2d", ("as_pair(kernel_size if stride is None else stride)",
+                       "as_pair(1 if stride is None else stride)")),
+        "pads max pooling with zeros instead of -inf": mutate(
+            "pool2d", ('value=float("-inf") if mode == "max" else 0.0', "value=0.0")),
+        "sum mode returns the average": mutate("pool2d", ('if mode == "avg":', 'if mode in ("avg", "sum"):')),
+        "avg divides by the window's row count only": mutate("pool2d", ("out = out / (kh * kw)", "out = out / kh")),
+        "pads only the bottom and right": mutate("pool2d", ("(pw, pw, ph, ph)", "(0, 2 * pw, 0, 2 * ph)")),
+        "kernel pair read as (width, height)": mutate(
+            "pool2d", ("kh, kw = as_pair(kernel_size)", "kw, kh = as_pair(kernel_size)")),
+        "one window too few (output size H // s - 1)": mutate(
+            "pool2d", ("oh, ow = (H - kh) // sh + 1, (W - kw) // sw + 1", "oh, ow = (H - kh) // sh, (W - kw) // sw")),
         "calls F.max_pool2d": '''
 def pool2d(x, kernel_size, stride=None, padding=0, mode="max"):
     if mode == "max":
@@ -77,48 +49,28 @@ def pool2d(x, kernel_size, stride=None, padding=0, mode="max"):
 ''',
     },
     "maxpool2d_with_indices": {
-        "indices relative to the window instead of the plane": _MAXPOOL_IDX.format(indices="where"),
-        "row stride uses the output width": _MAXPOOL_IDX.format(indices="rows * ow + cols"),
-        "ignores the stride in the plane position": _MAXPOOL_IDX.format(
-            indices="(torch.arange(oh).view(-1, 1) * kh + where // kw) * W + torch.arange(ow) * kw + where % kw"),
-        "column-major position (col * H + row)": _MAXPOOL_IDX.format(indices="cols * H + rows"),
-        "indices as float": _MAXPOOL_IDX.format(indices="(rows * W + cols).float()"),
-        "last maximum wins on ties": '''
-def maxpool2d_with_indices(x, kernel_size, stride=None):
-    kh, kw = as_pair(kernel_size)
-    sh, sw = as_pair(kernel_size if stride is None else stride)
-    N, C, H, W = x.shape
-    windows = x.unfold(2, kh, sh).unfold(3, kw, sw)
-    oh, ow = windows.shape[2], windows.shape[3]
-    flat = windows.reshape(N, C, oh, ow, kh * kw).flip(-1)
-    out, where = flat.max(dim=-1)
-    where = kh * kw - 1 - where
-    rows = torch.arange(oh).view(-1, 1) * sh + where // kw
-    cols = torch.arange(ow) * sw + where % kw
-    return out, rows * W + cols
-''',
+        "indices relative to the window instead of the plane": mutate(
+            "maxpool2d_with_indices", ("return out, rows * W + cols", "return out, where")),
+        "row stride uses the output width": mutate("maxpool2d_with_indices", ("rows * W + cols", "rows * ow + cols")),
+        "ignores the stride in the plane position": mutate(
+            "maxpool2d_with_indices", (".view(-1, 1) * sh + where // kw", ".view(-1, 1) * kh + where // kw"),
+            ("* sw + where % kw", "* kw + where % kw")),
+        "column-major position (col * H + row)": mutate(
+            "maxpool2d_with_indices", ("rows * W + cols", "cols * H + rows")),
+        "indices as float": mutate("maxpool2d_with_indices", ("rows * W + cols", "(rows * W + cols).float()")),
+        "last maximum wins on ties": mutate(
+            "maxpool2d_with_indices", (".max(dim=-1)   # first maximum on ties",
+                                       ".flip(-1).max(dim=-1)\n    where = kh * kw - 1 - where")),
         "uses F.max_pool2d(return_indices=True)": '''
 def maxpool2d_with_indices(x, kernel_size, stride=None):
     return F.max_pool2d(x, kernel_size, stride, return_indices=True)
 ''',
     },
     "max_unpool2d": {
-        "ignores output_size (twice the pooled size)": '''
-def max_unpool2d(pooled, indices, output_size):
-    N, C, h, w = pooled.shape
-    H, W = 2 * h, 2 * w
-    out = pooled.new_zeros(N, C, H * W)
-    out.scatter_(2, indices.reshape(N, C, -1), pooled.reshape(N, C, -1))
-    return out.view(N, C, H, W)
-''',
-        "adds values that share a switch (scatter_add_)": '''
-def max_unpool2d(pooled, indices, output_size):
-    H, W = tuple(output_size)[-2:]
-    N, C = pooled.shape[:2]
-    out = pooled.new_zeros(N, C, H * W)
-    out.scatter_add_(2, indices.reshape(N, C, -1), pooled.reshape(N, C, -1))
-    return out.view(N, C, H, W)
-''',
+        "ignores output_size (twice the pooled size)": mutate(
+            "max_unpool2d", ("H, W = tuple(output_size)[-2:]", "H, W = 2 * pooled.shape[-2], 2 * pooled.shape[-1]")),
+        "adds values that share a switch (scatter_add_)": mutate(
+            "max_unpool2d", ("out.scatter_(", "out.scatter_add_(")),
         "nearest-neighbour upsampling (fills the whole window)": '''
 def max_unpool2d(pooled, indices, output_size):
     H, W = tuple(output_size)[-2:]
@@ -134,129 +86,41 @@ def max_unpool2d(pooled, indices, output_size):
     out[..., 0:h * (H // h):H // h, 0:w * (W // w):W // w] = pooled
     return out
 ''',
-        "decodes indices with the pooled width": '''
-def max_unpool2d(pooled, indices, output_size):
-    H, W = tuple(output_size)[-2:]
-    N, C, h, w = pooled.shape
-    out = pooled.new_zeros(N, C, H, W)
-    rows, cols = indices // w, indices % w
-    n = torch.arange(N).view(-1, 1, 1, 1).expand_as(indices)
-    c = torch.arange(C).view(1, -1, 1, 1).expand_as(indices)
-    out[n, c, rows.clamp(max=H - 1), cols] = pooled
-    return out
-''',
-        "scatters every plane into the first one": '''
-def max_unpool2d(pooled, indices, output_size):
-    H, W = tuple(output_size)[-2:]
-    N, C = pooled.shape[:2]
-    out = pooled.new_zeros(N * C * H * W)
-    out.scatter_(0, indices.reshape(-1), pooled.reshape(-1))
-    return out.view(N, C, H, W)
-''',
+        "decodes indices with the pooled width": mutate(
+            "max_unpool2d", ("out.scatter_(2, indices.reshape(N, C, -1),",
+                             "rows, cols = (indices // pooled.shape[-1]).clamp(max=H - 1), indices % pooled.shape[-1]\n"
+                             "    out.scatter_(2, (rows * W + cols).reshape(N, C, -1),")),
+        "scatters every plane into the first one": mutate(
+            "max_unpool2d", ("new_zeros(N, C, H * W)", "new_zeros(N * C * H * W)"),
+            ("out.scatter_(2, indices.reshape(N, C, -1), pooled.reshape(N, C, -1))",
+             "out.scatter_(0, indices.reshape(-1), pooled.reshape(-1))")),
     },
     "pool2d_backward": {
-        "max gradient spread to every element of the window": '''
-def pool2d_backward(grad_out, x, kernel_size, stride=None, mode="max"):
-    kh, kw = as_pair(kernel_size)
-    sh, sw = as_pair(kernel_size if stride is None else stride)
-    oh, ow = grad_out.shape[-2:]
-    share = grad_out / (kh * kw) if mode == "avg" else grad_out
-    grad_x = torch.zeros_like(x)
-    for i in range(kh):
-        for j in range(kw):
-            grad_x[..., i:i + (oh - 1) * sh + 1:sh, j:j + (ow - 1) * sw + 1:sw] += share
-    return grad_x
-''',
-        "overlapping windows overwrite instead of adding": '''
-def pool2d_backward(grad_out, x, kernel_size, stride=None, mode="max"):
-    kh, kw = as_pair(kernel_size)
-    sh, sw = as_pair(kernel_size if stride is None else stride)
-    N, C, H, W = x.shape
-    oh, ow = grad_out.shape[-2:]
-    if mode == "max":
-        _, where = maxpool2d_with_indices(x, kernel_size, stride)
-        grad_x = grad_out.new_zeros(N, C, H * W)
-        grad_x.scatter_(2, where.reshape(N, C, -1), grad_out.reshape(N, C, -1))
-        return grad_x.view(N, C, H, W)
-    share = grad_out / (kh * kw) if mode == "avg" else grad_out
-    grad_x = grad_out.new_zeros(N, C, H, W)
-    for i in range(kh):
-        for j in range(kw):
-            grad_x[..., i:i + (oh - 1) * sh + 1:sh, j:j + (ow - 1) * sw + 1:sw] = share
-    return grad_x
-''',
-        "last maximum gets the gradient on ties": '''
-def pool2d_backward(grad_out, x, kernel_size, stride=None, mode="max"):
-    kh, kw = as_pair(kernel_size)
-    sh, sw = as_pair(kernel_size if stride is None else stride)
-    N, C, H, W = x.shape
-    oh, ow = grad_out.shape[-2:]
-    if mode == "max":
-        windows = x.unfold(2, kh, sh).unfold(3, kw, sw).reshape(N, C, oh, ow, kh * kw)
-        where = kh * kw - 1 - windows.flip(-1).argmax(dim=-1)
-        rows = torch.arange(oh, device=x.device).view(-1, 1) * sh + where // kw
-        cols = torch.arange(ow, device=x.device) * sw + where % kw
-        grad_x = grad_out.new_zeros(N, C, H * W)
-        grad_x.scatter_add_(2, (rows * W + cols).reshape(N, C, -1), grad_out.reshape(N, C, -1))
-        return grad_x.view(N, C, H, W)
-    share = grad_out / (kh * kw) if mode == "avg" else grad_out
-    grad_x = grad_out.new_zeros(N, C, H, W)
-    for i in range(kh):
-        for j in range(kw):
-            grad_x[..., i:i + (oh - 1) * sh + 1:sh, j:j + (ow - 1) * sw + 1:sw] += share
-    return grad_x
-''',
-        "avg gradient not divided by the window area": '''
-def pool2d_backward(grad_out, x, kernel_size, stride=None, mode="max"):
-    kh, kw = as_pair(kernel_size)
-    sh, sw = as_pair(kernel_size if stride is None else stride)
-    N, C, H, W = x.shape
-    oh, ow = grad_out.shape[-2:]
-    if mode == "max":
+        "max gradient spread to every element of the window": mutate(
+            "pool2d_backward", ('''    if mode == "max":
         _, where = maxpool2d_with_indices(x, kernel_size, stride)
         grad_x = grad_out.new_zeros(N, C, H * W)
         grad_x.scatter_add_(2, where.reshape(N, C, -1), grad_out.reshape(N, C, -1))
         return grad_x.view(N, C, H, W)
-    grad_x = grad_out.new_zeros(N, C, H, W)
-    for i in range(kh):
-        for j in range(kw):
-            grad_x[..., i:i + (oh - 1) * sh + 1:sh, j:j + (ow - 1) * sw + 1:sw] += grad_out
-    return grad_x
-''',
-        "stride ignored (windows assumed not to overlap)": '''
-def pool2d_backward(grad_out, x, kernel_size, stride=None, mode="max"):
-    kh, kw = as_pair(kernel_size)
-    N, C, H, W = x.shape
-    oh, ow = grad_out.shape[-2:]
-    if mode == "max":
-        _, where = maxpool2d_with_indices(x, kernel_size, kernel_size)
-        grad_x = grad_out.new_zeros(N, C, H * W)
-        n = min(where.shape[-2], oh), min(where.shape[-1], ow)
-        g = grad_out[..., :n[0], :n[1]]
-        grad_x.scatter_add_(2, where[..., :n[0], :n[1]].reshape(N, C, -1), g.reshape(N, C, -1))
-        return grad_x.view(N, C, H, W)
-    share = grad_out / (kh * kw) if mode == "avg" else grad_out
-    up = share.repeat_interleave(kh, dim=-2).repeat_interleave(kw, dim=-1)[..., :H, :W]
-    return F.pad(up, (0, W - up.shape[-1], 0, H - up.shape[-2]))
-''',
-        "window-relative switches used as plane positions": '''
-def pool2d_backward(grad_out, x, kernel_size, stride=None, mode="max"):
-    kh, kw = as_pair(kernel_size)
-    sh, sw = as_pair(kernel_size if stride is None else stride)
-    N, C, H, W = x.shape
-    oh, ow = grad_out.shape[-2:]
-    if mode == "max":
-        where = x.unfold(2, kh, sh).unfold(3, kw, sw).reshape(N, C, oh, ow, kh * kw).argmax(dim=-1)
-        grad_x = grad_out.new_zeros(N, C, H * W)
-        grad_x.scatter_add_(2, where.reshape(N, C, -1), grad_out.reshape(N, C, -1))
-        return grad_x.view(N, C, H, W)
-    share = grad_out / (kh * kw) if mode == "avg" else grad_out
-    grad_x = grad_out.new_zeros(N, C, H, W)
-    for i in range(kh):
-        for j in range(kw):
-            grad_x[..., i:i + (oh - 1) * sh + 1:sh, j:j + (ow - 1) * sw + 1:sw] += share
-    return grad_x
-''',
+''', "")),
+        "overlapping windows overwrite instead of adding": mutate(
+            "pool2d_backward", ("grad_x.scatter_add_(", "grad_x.scatter_("), ("+= share", "= share")),
+        "last maximum gets the gradient on ties": mutate(
+            "pool2d_backward", ("        _, where = maxpool2d_with_indices(x, kernel_size, stride)\n", '''\
+        windows = x.unfold(2, kh, sh).unfold(3, kw, sw)
+        oh, ow = windows.shape[2], windows.shape[3]
+        last = kh * kw - 1 - windows.reshape(N, C, oh, ow, kh * kw).flip(-1).argmax(dim=-1)
+        rows = torch.arange(oh, device=x.device).view(-1, 1) * sh + last // kw
+        where = rows * W + torch.arange(ow, device=x.device) * sw + last % kw
+''')),
+        "avg gradient not divided by the window area": mutate(
+            "pool2d_backward", ('share = grad_out / (kh * kw) if mode == "avg" else grad_out', "share = grad_out")),
+        "stride ignored (windows assumed not to overlap)": mutate(
+            "pool2d_backward", ("as_pair(kernel_size if stride is None else stride)", "as_pair(kernel_size)"),
+            ("maxpool2d_with_indices(x, kernel_size, stride)", "maxpool2d_with_indices(x, kernel_size)")),
+        "window-relative switches used as plane positions": mutate(
+            "pool2d_backward", ("_, where = maxpool2d_with_indices(x, kernel_size, stride)",
+                                "where = x.unfold(2, kh, sh).unfold(3, kw, sw).flatten(-2).argmax(dim=-1)")),
         "uses autograd": '''
 def pool2d_backward(grad_out, x, kernel_size, stride=None, mode="max"):
     leaf = x.detach().clone().requires_grad_(True)
@@ -271,122 +135,46 @@ def pool2d_backward(grad_out, x, kernel_size, stride=None, mode="max"):
 ''',
     },
     "global_avg_pool": {
-        "keeps the spatial dimensions": "def global_avg_pool(x):\n    return x.mean(dim=(2, 3), keepdim=True)\n",
-        "global max instead of mean": "def global_avg_pool(x):\n    return x.amax(dim=(2, 3))\n",
-        "sum instead of mean": "def global_avg_pool(x):\n    return x.sum(dim=(2, 3))\n",
-        "divides by H only": "def global_avg_pool(x):\n    return x.sum(dim=(2, 3)) / x.shape[2]\n",
-        "averages over the channels too": "def global_avg_pool(x):\n    return x.mean(dim=(1, 2, 3))\n",
-        "averages over the last dimension only": "def global_avg_pool(x):\n    return x.mean(dim=-1)[..., 0]\n",
+        "keeps the spatial dimensions": mutate(
+            "global_avg_pool", ("x.mean(dim=(2, 3))", "x.mean(dim=(2, 3), keepdim=True)")),
+        "global max instead of mean": mutate("global_avg_pool", ("x.mean(dim=(2, 3))", "x.amax(dim=(2, 3))")),
+        "sum instead of mean": mutate("global_avg_pool", ("x.mean(dim=(2, 3))", "x.sum(dim=(2, 3))")),
+        "divides by H only": mutate("global_avg_pool", ("x.mean(dim=(2, 3))", "x.sum(dim=(2, 3)) / x.shape[2]")),
+        "averages over the channels too": mutate("global_avg_pool", ("x.mean(dim=(2, 3))", "x.mean(dim=(1, 2, 3))")),
+        "averages over the last dimension only": mutate(
+            "global_avg_pool", ("x.mean(dim=(2, 3))", "x.mean(dim=-1)[..., 0]")),
         "uses F.adaptive_avg_pool2d": "def global_avg_pool(x):\n    return F.adaptive_avg_pool2d(x, 1).flatten(1)\n",
     },
     "adaptive_avg_pool2d": {
-        "bins off by one (end = floor)": '''
-def adaptive_avg_pool2d(x, output_size):
-    oh, ow = as_pair(output_size)
-    H, W = x.shape[-2:]
-    def bins(n_in, n_out):
-        w = x.new_zeros(n_out, n_in)
-        for i in range(n_out):
-            start, end = (i * n_in) // n_out, max((i + 1) * n_in // n_out, (i * n_in) // n_out + 1)
-            w[i, start:end] = 1.0 / (end - start)
-        return w
-    return bins(H, oh) @ x @ bins(W, ow).T
-''',
-        "fixed window and stride H // h": '''
-def adaptive_avg_pool2d(x, output_size):
-    oh, ow = as_pair(output_size)
-    H, W = x.shape[-2:]
-    kh, kw = max(H // oh, 1), max(W // ow, 1)
-    out = x.new_zeros(*x.shape[:2], oh, ow)
-    for i in range(oh):
-        for j in range(ow):
-            out[..., i, j] = x[..., i * kh:i * kh + kh, j * kw:j * kw + kw].mean(dim=(-2, -1))
-    return out
-''',
-        "start rounded up instead of down": '''
-def adaptive_avg_pool2d(x, output_size):
-    oh, ow = as_pair(output_size)
-    H, W = x.shape[-2:]
-    def bins(n_in, n_out):
-        w = x.new_zeros(n_out, n_in)
-        for i in range(n_out):
-            end = -((-(i + 1) * n_in) // n_out)
-            start = min(-((-i * n_in) // n_out), end - 1)
-            w[i, start:end] = 1.0 / (end - start)
-        return w
-    return bins(H, oh) @ x @ bins(W, ow).T
-''',
-        "output height and width swapped": '''
-def adaptive_avg_pool2d(x, output_size):
-    oh, ow = as_pair(output_size)
-    H, W = x.shape[-2:]
-    def bins(n_in, n_out):
-        w = x.new_zeros(n_out, n_in)
-        for i in range(n_out):
-            start, end = (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
-            w[i, start:end] = 1.0 / (end - start)
-        return w
-    return bins(H, ow) @ x @ bins(W, oh).T
-''',
-        "sums the bins instead of averaging": '''
-def adaptive_avg_pool2d(x, output_size):
-    oh, ow = as_pair(output_size)
-    H, W = x.shape[-2:]
-    def bins(n_in, n_out):
-        w = x.new_zeros(n_out, n_in)
-        for i in range(n_out):
-            start, end = (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
-            w[i, start:end] = 1.0
-        return w
-    return bins(H, oh) @ x @ bins(W, ow).T
-''',
-        "an int size read as (size, 1)": '''
-def adaptive_avg_pool2d(x, output_size):
-    oh, ow = (output_size, 1) if isinstance(output_size, int) else tuple(output_size)
-    H, W = x.shape[-2:]
-    def bins(n_in, n_out):
-        w = x.new_zeros(n_out, n_in)
-        for i in range(n_out):
-            start, end = (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
-            w[i, start:end] = 1.0 / (end - start)
-        return w
-    return bins(H, oh) @ x @ bins(W, ow).T
-''',
+        "bins off by one (end = floor)": mutate(
+            "adaptive_avg_pool2d", ("-((-(i + 1) * n_in) // n_out)",
+                                    "max((i + 1) * n_in // n_out, (i * n_in) // n_out + 1)")),
+        "fixed window and stride H // h": mutate(
+            "adaptive_avg_pool2d", ("start, end = (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)",
+                                    "step = max(n_in // n_out, 1)\n"
+                                    "            start, end = i * step, i * step + step")),
+        "start rounded up instead of down": mutate(
+            "adaptive_avg_pool2d", ("start, end = (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)",
+                                    "end = -((-(i + 1) * n_in) // n_out)\n"
+                                    "            start = min(-((-i * n_in) // n_out), end - 1)")),
+        "output height and width swapped": mutate(
+            "adaptive_avg_pool2d", ("bin_weights(H, oh) @ x @ bin_weights(W, ow).T",
+                                    "bin_weights(H, ow) @ x @ bin_weights(W, oh).T")),
+        "sums the bins instead of averaging": mutate("adaptive_avg_pool2d", ("= 1.0 / (end - start)", "= 1.0")),
+        "an int size read as (size, 1)": mutate(
+            "adaptive_avg_pool2d", (
+                "oh, ow = as_pair(output_size)",
+                "oh, ow = (output_size, 1) if isinstance(output_size, int) else tuple(output_size)")),
         "uses F.adaptive_avg_pool2d": "def adaptive_avg_pool2d(x, output_size):\n"
                                      "    return F.adaptive_avg_pool2d(x, output_size)\n",
     },
     "avg_pool_as_conv": {
-        "forgets groups (mixes the channels)": '''
-def avg_pool_as_conv(x, kernel_size):
-    kh, kw = as_pair(kernel_size)
-    c = x.shape[1]
-    weight = x.new_full((c, c, kh, kw), 1.0 / (kh * kw))
-    return F.conv2d(x, weight, stride=(kh, kw))
-''',
-        "kernel of ones (sum pooling)": '''
-def avg_pool_as_conv(x, kernel_size):
-    kh, kw = as_pair(kernel_size)
-    c = x.shape[1]
-    return F.conv2d(x, x.new_ones(c, 1, kh, kw), stride=(kh, kw), groups=c)
-''',
-        "stride 1": '''
-def avg_pool_as_conv(x, kernel_size):
-    kh, kw = as_pair(kernel_size)
-    c = x.shape[1]
-    return F.conv2d(x, x.new_full((c, 1, kh, kw), 1.0 / (kh * kw)), groups=c)
-''',
-        "divides by kh only": '''
-def avg_pool_as_conv(x, kernel_size):
-    kh, kw = as_pair(kernel_size)
-    c = x.shape[1]
-    return F.conv2d(x, x.new_full((c, 1, kh, kw), 1.0 / kh), stride=(kh, kw), groups=c)
-''',
-        "kernel pair read as (width, height)": '''
-def avg_pool_as_conv(x, kernel_size):
-    kw, kh = as_pair(kernel_size)
-    c = x.shape[1]
-    return F.conv2d(x, x.new_full((c, 1, kh, kw), 1.0 / (kh * kw)), stride=(kh, kw), groups=c)
-''',
+        "forgets groups (mixes the channels)": mutate(
+            "avg_pool_as_conv", ("(channels, 1, kh, kw)", "(channels, channels, kh, kw)"), (", groups=channels", "")),
+        "kernel of ones (sum pooling)": mutate("avg_pool_as_conv", ("1.0 / (kh * kw))", "1.0)")),
+        "stride 1": mutate("avg_pool_as_conv", ("stride=(kh, kw), ", "")),
+        "divides by kh only": mutate("avg_pool_as_conv", ("1.0 / (kh * kw)", "1.0 / kh")),
+        "kernel pair read as (width, height)": mutate("avg_pool_as_conv", ("kh, kw = as_pair", "kw, kh = as_pair")),
         "no convolution at all (unfold and mean)": '''
 def avg_pool_as_conv(x, kernel_size):
     kh, kw = as_pair(kernel_size)
@@ -395,87 +183,30 @@ def avg_pool_as_conv(x, kernel_size):
         "uses F.avg_pool2d": "def avg_pool_as_conv(x, kernel_size):\n    return F.avg_pool2d(x, kernel_size)\n",
     },
     "shift_invariance": {
-        "fraction of outputs that changed": '''
-def shift_invariance(layer, images, shift=1):
-    with torch.no_grad():
-        a, b = layer(images), layer(torch.roll(images, shifts=shift, dims=-1))
-    return 1.0 - torch.isclose(a, b, rtol=1e-5, atol=1e-6).double().mean().item()
-''',
-        "shifts along the height": '''
-def shift_invariance(layer, images, shift=1):
-    with torch.no_grad():
-        a, b = layer(images), layer(torch.roll(images, shifts=shift, dims=-2))
-    return torch.isclose(a, b, rtol=1e-5, atol=1e-6).double().mean().item()
-''',
-        "shifts to the left": '''
-def shift_invariance(layer, images, shift=1):
-    with torch.no_grad():
-        a, b = layer(images), layer(torch.roll(images, shifts=-shift, dims=-1))
-    return torch.isclose(a, b, rtol=1e-5, atol=1e-6).double().mean().item()
-''',
-        "zero-filled shift instead of a circular roll": '''
-def shift_invariance(layer, images, shift=1):
-    shifted = torch.zeros_like(images)
-    if shift > 0:
-        shifted[..., shift:] = images[..., :-shift]
-    elif shift < 0:
-        shifted[..., :shift] = images[..., -shift:]
-    else:
-        shifted = images
-    with torch.no_grad():
-        a, b = layer(images), layer(shifted)
-    return torch.isclose(a, b, rtol=1e-5, atol=1e-6).double().mean().item()
-''',
-        "counts instead of a fraction": '''
-def shift_invariance(layer, images, shift=1):
-    with torch.no_grad():
-        a, b = layer(images), layer(torch.roll(images, shifts=shift, dims=-1))
-    return float(torch.isclose(a, b, rtol=1e-5, atol=1e-6).sum().item())
-''',
-        "compares the output shifted back (equivariance)": '''
-def shift_invariance(layer, images, shift=1):
-    with torch.no_grad():
-        a, b = layer(images), layer(torch.roll(images, shifts=shift, dims=-1))
-    return torch.isclose(a, torch.roll(b, shifts=-shift, dims=-1), rtol=1e-5, atol=1e-6).double().mean().item()
-''',
-        "fraction of images left entirely unchanged": '''
-def shift_invariance(layer, images, shift=1):
-    with torch.no_grad():
-        a, b = layer(images), layer(torch.roll(images, shifts=shift, dims=-1))
-    return torch.isclose(a, b, rtol=1e-5, atol=1e-6).flatten(1).all(dim=1).double().mean().item()
-''',
+        "fraction of outputs that changed": mutate(
+            "shift_invariance", ("return torch.isclose", "return 1.0 - torch.isclose")),
+        "shifts along the height": mutate("shift_invariance", ("dims=-1", "dims=-2")),
+        "shifts to the left": mutate("shift_invariance", ("shifts=shift", "shifts=-shift")),
+        # F.pad with a negative amount crops: this moves the images `shift` pixels right, filling with zeros
+        "zero-filled shift instead of a circular roll": mutate(
+            "shift_invariance", ("torch.roll(images, shifts=shift, dims=-1)", "F.pad(images, (shift, -shift))")),
+        "counts instead of a fraction": mutate("shift_invariance", (".double().mean()", ".double().sum()")),
+        "compares the output shifted back (equivariance)": mutate(
+            "shift_invariance", ("torch.isclose(before, after,",
+                                 "torch.isclose(before, torch.roll(after, shifts=-shift, dims=-1),")),
+        "fraction of images left entirely unchanged": mutate(
+            "shift_invariance", (".double().mean()", ".flatten(1).all(dim=1).double().mean()")),
     },
     "softmax": {
-        "unstable (no max subtraction)": '''
-def softmax(z, dim=-1):
-    e = z.exp()
-    return e / e.sum(dim=dim, keepdim=True)
-''',
-        "subtracts the global maximum": '''
-def softmax(z, dim=-1):
-    e = (z - z.max()).exp()
-    return e / e.sum(dim=dim, keepdim=True)
-''',
-        "normalises over dim 0": '''
-def softmax(z, dim=-1):
-    e = (z - z.amax(dim=dim, keepdim=True)).exp()
-    return e / e.sum(dim=0, keepdim=True)
-''',
-        "normalises by the sum of the whole tensor": '''
-def softmax(z, dim=-1):
-    e = (z - z.amax(dim=dim, keepdim=True)).exp()
-    return e / e.sum()
-''',
-        "returns log-softmax": '''
-def softmax(z, dim=-1):
-    s = z - z.amax(dim=dim, keepdim=True)
-    return s - s.exp().sum(dim=dim, keepdim=True).log()
-''',
-        "forgets the exponential": '''
-def softmax(z, dim=-1):
-    s = z - z.amin(dim=dim, keepdim=True)
-    return s / s.sum(dim=dim, keepdim=True)
-''',
+        "unstable (no max subtraction)": mutate(
+            "softmax", ("shifted = z - z.amax(dim=dim, keepdim=True)", "shifted = z")),
+        "subtracts the global maximum": mutate("softmax", ("z.amax(dim=dim, keepdim=True)", "z.max()")),
+        "normalises over dim 0": mutate("softmax", ("e.sum(dim=dim, keepdim=True)", "e.sum(dim=0, keepdim=True)")),
+        "normalises by the sum of the whole tensor": mutate("softmax", ("e.sum(dim=dim, keepdim=True)", "e.sum()")),
+        "returns log-softmax": mutate(
+            "softmax", ("    e = shifted.exp()\n    return e / e.sum(dim=dim, keepdim=True)",
+                        "    return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()")),
+        "forgets the exponential": mutate("softmax", ("z.amax(", "z.amin("), ("e = shifted.exp()", "e = shifted")),
         "uses torch.softmax": "def softmax(z, dim=-1):\n    return torch.softmax(z, dim=dim)\n",
     },
     "cross_entropy": {
@@ -496,24 +227,13 @@ def cross_entropy(logits, targets):
     p = e / e.sum(dim=1, keepdim=True)
     return -p.gather(1, targets.view(-1, 1)).clamp_min(1e-12).log().mean()
 ''',
-        "forgets to add the maximum back": '''
-def cross_entropy(logits, targets):
-    m = logits.amax(dim=1, keepdim=True)
-    lse = (logits - m).exp().sum(dim=1).log()
-    return (lse - logits.gather(1, targets.view(-1, 1)).squeeze(1)).mean()
-''',
-        "sum instead of mean over the batch": '''
-def cross_entropy(logits, targets):
-    m = logits.amax(dim=1, keepdim=True)
-    lse = m.squeeze(1) + (logits - m).exp().sum(dim=1).log()
-    return (lse - logits.gather(1, targets.view(-1, 1)).squeeze(1)).sum()
-''',
-        "picks logits[:, targets] (an N x N matrix)": '''
-def cross_entropy(logits, targets):
-    m = logits.amax(dim=1, keepdim=True)
-    lse = m + (logits - m).exp().sum(dim=1, keepdim=True).log()
-    return (lse - logits[:, targets]).mean()
-''',
+        "forgets to add the maximum back": mutate("cross_entropy", ("m.squeeze(1) + ", "")),
+        "sum instead of mean over the batch": mutate(
+            "cross_entropy", ("(log_sum_exp - picked).mean()", "(log_sum_exp - picked).sum()")),
+        # broadcasting makes it an N x N matrix whose mean is mean(log_sum_exp) - mean(logits[:, targets])
+        "picks logits[:, targets] (an N x N matrix)": mutate(
+            "cross_entropy", ("picked = logits.gather(1, targets.view(-1, 1)).squeeze(1)",
+                              "picked = logits[:, targets]")),
         "goes through .item() (no gradient)": '''
 def cross_entropy(logits, targets):
     total = 0.0
@@ -526,250 +246,44 @@ import math
         "uses F.cross_entropy": "def cross_entropy(logits, targets):\n    return F.cross_entropy(logits, targets)\n",
     },
     "SmallCNN": {
-        "no pooling": '''
-class SmallCNN(nn.Module):
-    def __init__(self, num_classes, in_channels=1, image_size=8):
-        super().__init__()
-        self.features = nn.Sequential(nn.Conv2d(in_channels, 16, 3, padding=1), nn.ReLU(),
-                                      nn.Conv2d(16, 32, 3, padding=1), nn.ReLU())
-        self.classifier = nn.Linear(32 * image_size * image_size, num_classes)
-
-    def forward(self, x):
-        return self.classifier(self.features(x).flatten(1))
-''',
-        "no ReLU": '''
-class SmallCNN(nn.Module):
-    def __init__(self, num_classes, in_channels=1, image_size=8):
-        super().__init__()
-        self.features = nn.Sequential(nn.Conv2d(in_channels, 16, 3, padding=1), nn.MaxPool2d(2),
-                                      nn.Conv2d(16, 32, 3, padding=1), nn.MaxPool2d(2))
-        self.classifier = nn.Linear(32 * (image_size // 4) ** 2, num_classes)
-
-    def forward(self, x):
-        return self.classifier(self.features(x).flatten(1))
-''',
-        "softmax at the end": '''
-class SmallCNN(nn.Module):
-    def __init__(self, num_classes, in_channels=1, image_size=8):
-        super().__init__()
-        self.features = nn.Sequential(nn.Conv2d(in_channels, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                                      nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
-        self.classifier = nn.Linear(32 * (image_size // 4) ** 2, num_classes)
-
-    def forward(self, x):
-        return torch.softmax(self.classifier(self.features(x).flatten(1)), dim=1)
-''',
-        "a single convolution block": '''
-class SmallCNN(nn.Module):
-    def __init__(self, num_classes, in_channels=1, image_size=8):
-        super().__init__()
-        self.features = nn.Sequential(nn.Conv2d(in_channels, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
-        self.classifier = nn.Linear(32 * (image_size // 2) ** 2, num_classes)
-
-    def forward(self, x):
-        return self.classifier(self.features(x).flatten(1))
-''',
-        "classifier sized for 28x28 whatever image_size says": '''
-class SmallCNN(nn.Module):
-    def __init__(self, num_classes, in_channels=1, image_size=8):
-        super().__init__()
-        self.features = nn.Sequential(nn.Conv2d(in_channels, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                                      nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
-        self.classifier = nn.Linear(32 * 7 * 7, num_classes)
-
-    def forward(self, x):
-        return self.classifier(self.features(x).flatten(1))
-''',
-        "ten classes hard-coded": '''
-class SmallCNN(nn.Module):
-    def __init__(self, num_classes, in_channels=1, image_size=8):
-        super().__init__()
-        self.features = nn.Sequential(nn.Conv2d(in_channels, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                                      nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
-        self.classifier = nn.Linear(32 * (image_size // 4) ** 2, 10)
-
-    def forward(self, x):
-        return self.classifier(self.features(x).flatten(1))
-''',
-        "in_channels ignored": '''
-class SmallCNN(nn.Module):
-    def __init__(self, num_classes, in_channels=1, image_size=8):
-        super().__init__()
-        self.features = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                                      nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
-        self.classifier = nn.Linear(32 * (image_size // 4) ** 2, num_classes)
-
-    def forward(self, x):
-        return self.classifier(self.features(x).flatten(1))
-''',
-        "ReLU only after the last block (a linear first block)": '''
-class SmallCNN(nn.Module):
-    def __init__(self, num_classes, in_channels=1, image_size=8):
-        super().__init__()
-        self.features = nn.Sequential(nn.Conv2d(in_channels, 16, 3, padding=1), nn.AvgPool2d(2),
-                                      nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
-        self.classifier = nn.Linear(32 * (image_size // 4) ** 2, num_classes)
-
-    def forward(self, x):
-        return self.classifier(self.features(x).flatten(1))
-''',
+        "no pooling": mutate(
+            "SmallCNN", ("nn.ReLU(), nn.MaxPool2d(2),\n            nn.Conv2d(32",
+                         "nn.ReLU(),\n            nn.Conv2d(32"),
+            ("nn.ReLU(), nn.MaxPool2d(2),\n        )", "nn.ReLU(),\n        )"),
+            ("side = image_size // 4", "side = image_size")),
+        "no ReLU": mutate(
+            "SmallCNN", ("(in_channels, 32, kernel_size=3, padding=1), nn.ReLU(),",
+                         "(in_channels, 32, kernel_size=3, padding=1),"),
+            ("(32, 64, kernel_size=3, padding=1), nn.ReLU(),", "(32, 64, kernel_size=3, padding=1),")),
+        "softmax at the end": mutate(
+            "SmallCNN", ("return self.classifier(self.features(x).flatten(1))",
+                         "return torch.softmax(self.classifier(self.features(x).flatten(1)), dim=1)")),
+        "a single convolution block": mutate(
+            "SmallCNN", ("\n            nn.Conv2d(32, 64, kernel_size=3, padding=1), nn.ReLU(), nn.MaxPool2d(2),", ""),
+            ("side = image_size // 4", "side = image_size // 2"), ("nn.Linear(64 * side", "nn.Linear(32 * side")),
+        "classifier sized for 28x28 whatever image_size says": mutate(
+            "SmallCNN", ("side = image_size // 4", "side = 7")),
+        "ten classes hard-coded": mutate("SmallCNN", ("side * side, num_classes)", "side * side, 10)")),
+        "in_channels ignored": mutate("SmallCNN", ("nn.Conv2d(in_channels,", "nn.Conv2d(1,")),
+        "ReLU only after the last block (a linear first block)": mutate(
+            "SmallCNN", ("(in_channels, 32, kernel_size=3, padding=1), nn.ReLU(), nn.MaxPool2d(2),",
+                         "(in_channels, 32, kernel_size=3, padding=1), nn.AvgPool2d(2),")),
     },
     "train_small_cnn": {
-        "never steps the optimiser": '''
-def train_small_cnn(model, train, valid, epochs=10, lr=3e-3, batch_size=64, device=None, progress=True):
-    device = device or cnn_course.device()
-    model.to(device)
-    (xt, yt), (xv, yv) = [(a.to(device), b.to(device)) for a, b in (train, valid)]
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    history = {"train_loss": [], "valid_loss": [], "valid_acc": []}
-    for _ in range(epochs):
-        model.train()
-        total = 0.0
-        for idx in torch.randperm(len(xt), device=device).split(batch_size):
-            loss = F.cross_entropy(model(xt[idx]), yt[idx])
-            opt.zero_grad()
-            loss.backward()
-            total += loss.item() * len(idx)
-        model.eval()
-        with torch.no_grad():
-            logits = model(xv)
-        history["train_loss"].append(total / len(xt))
-        history["valid_loss"].append(F.cross_entropy(logits, yv).item())
-        history["valid_acc"].append((logits.argmax(1) == yv).float().mean().item())
-    return history
-''',
-        "learning rate far too small": '''
-def train_small_cnn(model, train, valid, epochs=10, lr=1e-5, batch_size=64, device=None, progress=True):
-    device = device or cnn_course.device()
-    model.to(device)
-    (xt, yt), (xv, yv) = [(a.to(device), b.to(device)) for a, b in (train, valid)]
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    history = {"train_loss": [], "valid_loss": [], "valid_acc": []}
-    for _ in range(epochs):
-        model.train()
-        total = 0.0
-        for idx in torch.randperm(len(xt), device=device).split(batch_size):
-            loss = F.cross_entropy(model(xt[idx]), yt[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(idx)
-        model.eval()
-        with torch.no_grad():
-            logits = model(xv)
-        history["train_loss"].append(total / len(xt))
-        history["valid_loss"].append(F.cross_entropy(logits, yv).item())
-        history["valid_acc"].append((logits.argmax(1) == yv).float().mean().item())
-    return history
-''',
-        "one batch per epoch (return inside the batch loop)": '''
-def train_small_cnn(model, train, valid, epochs=10, lr=3e-3, batch_size=64, device=None, progress=True):
-    device = device or cnn_course.device()
-    model.to(device)
-    (xt, yt), (xv, yv) = [(a.to(device), b.to(device)) for a, b in (train, valid)]
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    history = {"train_loss": [], "valid_loss": [], "valid_acc": []}
-    for _ in range(epochs):
-        model.train()
-        for idx in torch.randperm(len(xt), device=device).split(batch_size):
-            loss = F.cross_entropy(model(xt[idx]), yt[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            break
-        model.eval()
-        with torch.no_grad():
-            logits = model(xv)
-        history["train_loss"].append(loss.item())
-        history["valid_loss"].append(F.cross_entropy(logits, yv).item())
-        history["valid_acc"].append((logits.argmax(1) == yv).float().mean().item())
-    return history
-''',
-        "reports training accuracy as validation accuracy": '''
-def train_small_cnn(model, train, valid, epochs=10, lr=3e-3, batch_size=64, device=None, progress=True):
-    device = device or cnn_course.device()
-    model.to(device)
-    (xt, yt), (xv, yv) = [(a.to(device), b.to(device)) for a, b in (train, valid)]
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    history = {"train_loss": [], "valid_loss": [], "valid_acc": []}
-    for _ in range(epochs):
-        model.train()
-        total = 0.0
-        for idx in torch.randperm(len(xt), device=device).split(batch_size):
-            loss = F.cross_entropy(model(xt[idx]), yt[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(idx)
-        model.eval()
-        with torch.no_grad():
-            logits, train_logits = model(xv), model(xt)
-        history["train_loss"].append(total / len(xt))
-        history["valid_loss"].append(F.cross_entropy(logits, yv).item())
-        history["valid_acc"].append((train_logits.argmax(1) == yt).float().mean().item())
-    return history
-''',
-        "history appended per batch": '''
-def train_small_cnn(model, train, valid, epochs=10, lr=3e-3, batch_size=64, device=None, progress=True):
-    device = device or cnn_course.device()
-    model.to(device)
-    (xt, yt), (xv, yv) = [(a.to(device), b.to(device)) for a, b in (train, valid)]
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    history = {"train_loss": [], "valid_loss": [], "valid_acc": []}
-    for _ in range(epochs):
-        for idx in torch.randperm(len(xt), device=device).split(batch_size):
-            model.train()
-            loss = F.cross_entropy(model(xt[idx]), yt[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            model.eval()
-            with torch.no_grad():
-                logits = model(xv)
-            history["train_loss"].append(loss.item())
-            history["valid_loss"].append(F.cross_entropy(logits, yv).item())
-            history["valid_acc"].append((logits.argmax(1) == yv).float().mean().item())
-    return history
-''',
-        "validation loss summed over the set": '''
-def train_small_cnn(model, train, valid, epochs=10, lr=3e-3, batch_size=64, device=None, progress=True):
-    device = device or cnn_course.device()
-    model.to(device)
-    (xt, yt), (xv, yv) = [(a.to(device), b.to(device)) for a, b in (train, valid)]
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    history = {"train_loss": [], "valid_loss": [], "valid_acc": []}
-    for _ in range(epochs):
-        model.train()
-        total = 0.0
-        for idx in torch.randperm(len(xt), device=device).split(batch_size):
-            loss = F.cross_entropy(model(xt[idx]), yt[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(idx)
-        model.eval()
-        with torch.no_grad():
-            logits = model(xv)
-        history["train_loss"].append(total / len(xt))
-        history["valid_loss"].append(F.cross_entropy(logits, yv, reduction="sum").item())
-        history["valid_acc"].append((logits.argmax(1) == yv).float().mean().item())
-    return history
-''',
-        "returns the model instead of the history": '''
-def train_small_cnn(model, train, valid, epochs=10, lr=3e-3, batch_size=64, device=None, progress=True):
-    device = device or cnn_course.device()
-    model.to(device)
-    (xt, yt) = [t.to(device) for t in train]
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    for _ in range(epochs):
-        model.train()
-        for idx in torch.randperm(len(xt), device=device).split(batch_size):
-            loss = F.cross_entropy(model(xt[idx]), yt[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-    return model
-''',
+        "never steps the optimiser": mutate("train_small_cnn", ("            optimizer.step()\n", "")),
+        "learning rate far too small": mutate("train_small_cnn", ("lr=3e-3", "lr=1e-5")),
+        "one batch per epoch (return inside the batch loop)": mutate(
+            "train_small_cnn", ("            total += loss.item() * len(idx)\n",
+                                "            total += loss.item() * len(idx)\n            break\n")),
+        "reports training accuracy as validation accuracy": mutate(
+            "train_small_cnn", ("correct += (logits.argmax(dim=1) == yb).sum().item()",
+                                "correct = (model(x_train).argmax(dim=1) == y_train).sum().item()"),
+            ("correct / len(x_valid)", "correct / len(x_train)")),
+        # the end-of-epoch block indented one level too far: it runs after every batch
+        "history appended per batch": mutate("train_small_cnn", (_EPOCH_END, textwrap.indent(_EPOCH_END, "    "))),
+        "validation loss summed over the set": mutate("train_small_cnn", ("loss_sum / len(x_valid)", "loss_sum")),
+        "returns the model instead of the history": mutate(
+            "train_small_cnn", ("    return history", "    return model")),
     },
 }
 

@@ -2,170 +2,159 @@
 
 Each entry is the code of a whole exercise cell (the marker line is added by tests/test_mutants.py).
 Every mutant must lose points on its own exercise's tests; every alternative must score full marks.
-Most mutants are the reference cell (`_BASE`) with one mistake edited in, so the mistake is easy to see.
+Most mutants are the source's reference cell with one mistake edited in, so the mistake is easy to see.
 """
 
-# REFERENCE (exercise id -> the source notebook's solution cell) is provided by load_mutants.
-_BASE = REFERENCE  # noqa: F821
-
-
-def _mutate(exercise, *edits):
-    """The reference cell of `exercise` with each (old, new) edit applied; each `old` must occur exactly once."""
-    code = _BASE[exercise]
-    for old, new in edits:
-        assert code.count(old) == 1, f"{exercise}: {old!r} occurs {code.count(old)} times"
-        code = code.replace(old, new)
-    return code
-
+# load_mutants provides mutate(exercise, (old, new), ...): the source's solution cell with those edits.
 
 MUTANTS = {
     "batchnorm2d": {
-        "biased variance in the running update": _mutate(
+        "biased variance in the running update": mutate(
             "batchnorm2d", ("momentum * var * n / (n - 1)", "momentum * var")),
-        "momentum applied the wrong way round": _mutate(
+        "momentum applied the wrong way round": mutate(
             "batchnorm2d",
             ("(1 - momentum) * running_mean + momentum * mean", "momentum * running_mean + (1 - momentum) * mean"),
             ("(1 - momentum) * running_var + momentum * var * n / (n - 1)",
              "momentum * running_var + (1 - momentum) * var * n / (n - 1)")),
-        "evaluation mode normalises with the batch statistics": _mutate(
+        "evaluation mode normalises with the batch statistics": mutate(
             "batchnorm2d", ("        mean, var = running_mean, running_var\n",
                             "        mean, var = x.mean(dim=(0, 2, 3)), x.var(dim=(0, 2, 3), unbiased=False)\n")),
-        "normalises with the unbiased variance": _mutate(
+        "normalises with the unbiased variance": mutate(
             "batchnorm2d", ("var = ((x - mean.view(shape)) ** 2).mean(dim=(0, 2, 3))",
                             "var = x.var(dim=(0, 2, 3), unbiased=True)"),
             ("momentum * var * n / (n - 1)", "momentum * var")),
-        "eps outside the square root": _mutate(
+        "eps outside the square root": mutate(
             "batchnorm2d", ("torch.sqrt(var.view(shape) + eps)", "(torch.sqrt(var.view(shape)) + eps)")),
-        "running statistics keep the autograd graph": _mutate(
+        "running statistics keep the autograd graph": mutate(
             "batchnorm2d", ("        with torch.no_grad():\n", "        if True:\n")),
-        "detaches the batch statistics (wrong gradients)": _mutate(
+        "detaches the batch statistics (wrong gradients)": mutate(
             "batchnorm2d", ("mean = x.mean(dim=(0, 2, 3))", "mean = x.mean(dim=(0, 2, 3)).detach()"),
             ("var = ((x - mean.view(shape)) ** 2).mean(dim=(0, 2, 3))",
              "var = ((x - mean.view(shape)) ** 2).mean(dim=(0, 2, 3)).detach()")),
-        "updates the running statistics in place": _mutate(
+        "updates the running statistics in place": mutate(
             "batchnorm2d",
             ("new_mean = (1 - momentum) * running_mean + momentum * mean",
              "new_mean = running_mean.mul_(1 - momentum).add_(momentum * mean)"),
             ("new_var = (1 - momentum) * running_var + momentum * var * n / (n - 1)",
              "new_var = running_var.mul_(1 - momentum).add_(momentum * var * n / (n - 1))")),
-        "evaluation mode still updates the running mean": _mutate(
+        "evaluation mode still updates the running mean": mutate(
             "batchnorm2d", ("        new_mean, new_var = running_mean, running_var\n",
                             "        new_mean = (1 - momentum) * running_mean + momentum * x.mean(dim=(0, 2, 3)).detach()\n"
                             "        new_var = running_var\n")),
     },
     "BasicBlock": {
-        "ReLU before the addition": _mutate(
+        "ReLU before the addition": mutate(
             "BasicBlock", ("out = self.bn2(self.conv2(out))", "out = self.relu(self.bn2(self.conv2(out)))"),
             ("return self.relu(out + identity)", "return out + identity")),
-        "shortcut without BatchNorm": _mutate(
+        "shortcut without BatchNorm": mutate(
             "BasicBlock", ("nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False),\n"
                            "                                            nn.BatchNorm2d(out_channels))",
                            "nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False))")),
-        "stride on the second convolution": _mutate(
+        "stride on the second convolution": mutate(
             "BasicBlock", ("nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, bias=False)",
                            "nn.Conv2d(in_channels, out_channels, 3, stride=1, padding=1, bias=False)"),
             ("nn.Conv2d(out_channels, out_channels, 3, stride=1, padding=1, bias=False)",
              "nn.Conv2d(out_channels, out_channels, 3, stride=stride, padding=1, bias=False)")),
-        "no projection when only the channels change": _mutate(
+        "no projection when only the channels change": mutate(
             "BasicBlock", ("if stride != 1 or in_channels != out_channels:", "if stride != 1:")),
-        "no ReLU after the addition": _mutate(
+        "no ReLU after the addition": mutate(
             "BasicBlock", ("return self.relu(out + identity)", "return out + identity")),
-        "convolutions with a bias": _mutate(
+        "convolutions with a bias": mutate(
             "BasicBlock", ("nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, bias=False)",
                            "nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1)"),
             ("nn.Conv2d(out_channels, out_channels, 3, stride=1, padding=1, bias=False)",
              "nn.Conv2d(out_channels, out_channels, 3, stride=1, padding=1)")),
-        "projection without the stride": _mutate(
+        "projection without the stride": mutate(
             "BasicBlock", ("nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False)",
                            "nn.Conv2d(in_channels, out_channels, 1, bias=False)")),
     },
     "Bottleneck": {
-        "stride on the first 1x1 convolution (ResNet v1)": _mutate(
+        "stride on the first 1x1 convolution (ResNet v1)": mutate(
             "Bottleneck", ("nn.Conv2d(in_channels, width, 1, bias=False)", "nn.Conv2d(in_channels, width, 1, stride=stride, bias=False)"),
             ("nn.Conv2d(width, width, 3, stride=stride, padding=1, bias=False)", "nn.Conv2d(width, width, 3, padding=1, bias=False)")),
-        "ReLU before the addition": _mutate(
+        "ReLU before the addition": mutate(
             "Bottleneck", ("out = self.bn3(self.conv3(out))", "out = self.relu(self.bn3(self.conv3(out)))"),
             ("return self.relu(out + identity)", "return out + identity")),
-        "no projection when only the channels change": _mutate(
+        "no projection when only the channels change": mutate(
             "Bottleneck", ("if stride != 1 or in_channels != out_channels:", "if stride != 1:")),
-        "shortcut without BatchNorm": _mutate(
+        "shortcut without BatchNorm": mutate(
             "Bottleneck", ("nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False),\n"
                            "                                            nn.BatchNorm2d(out_channels))",
                            "nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False))")),
-        "compares in_channels with width, not width * 4": _mutate(
+        "compares in_channels with width, not width * 4": mutate(
             "Bottleneck", ("if stride != 1 or in_channels != out_channels:", "if stride != 1 or in_channels != width:")),
-        "no ReLU after the 3x3 convolution": _mutate(
+        "no ReLU after the 3x3 convolution": mutate(
             "Bottleneck", ("out = self.relu(self.bn2(self.conv2(out)))", "out = self.bn2(self.conv2(out))")),
-        "no ReLU after the addition": _mutate(
+        "no ReLU after the addition": mutate(
             "Bottleneck", ("return self.relu(out + identity)", "return out + identity")),
     },
     "ResNet": {
-        "no max pooling in the stem": _mutate(
+        "no max pooling in the stem": mutate(
             "ResNet", ("x = self.maxpool(self.relu(self.bn1(self.conv1(x))))", "x = self.relu(self.bn1(self.conv1(x)))")),
-        "no ReLU in the stem": _mutate(
+        "no ReLU in the stem": mutate(
             "ResNet", ("x = self.maxpool(self.relu(self.bn1(self.conv1(x))))", "x = self.maxpool(self.bn1(self.conv1(x)))")),
-        "fc ignores the expansion": _mutate(
+        "fc ignores the expansion": mutate(
             "ResNet", ("self.fc = nn.Linear(512 * block.expansion, num_classes)", "self.fc = nn.Linear(512, num_classes)")),
-        "next block's input channels ignore the expansion": _mutate(
+        "next block's input channels ignore the expansion": mutate(
             "ResNet", ("in_channels = width * block.expansion", "in_channels = width")),
-        "stride 2 in layer1 too": _mutate(
+        "stride 2 in layer1 too": mutate(
             "ResNet", ("2 if i > 0 and j == 0 else 1", "2 if j == 0 else 1")),
-        "stride 2 in every block of layer2..4": _mutate(
+        "stride 2 in every block of layer2..4": mutate(
             "ResNet", ("2 if i > 0 and j == 0 else 1", "2 if i > 0 else 1")),
-        "CIFAR-style stem (3x3, stride 1)": _mutate(
+        "CIFAR-style stem (3x3, stride 1)": mutate(
             "ResNet", ("nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)", "nn.Conv2d(3, 64, 3, stride=1, padding=1, bias=False)")),
-        "resnet34 with ResNet-18's block counts": _mutate(
+        "resnet34 with ResNet-18's block counts": mutate(
             "ResNet", ("return ResNet(BasicBlock, [3, 4, 6, 3], num_classes)", "return ResNet(BasicBlock, [2, 2, 2, 2], num_classes)")),
-        "resnet50 built from BasicBlocks": _mutate(
+        "resnet50 built from BasicBlocks": mutate(
             "ResNet", ("return ResNet(Bottleneck, [3, 4, 6, 3], num_classes)", "return ResNet(BasicBlock, [3, 4, 6, 3], num_classes)")),
     },
     "resnet_cifar": {
-        "resnet_cifar without shortcuts": _mutate(
+        "resnet_cifar without shortcuts": mutate(
             "resnet_cifar", ("return _cifar_net(depth, num_classes, shortcut=True)", "return _cifar_net(depth, num_classes, shortcut=False)")),
-        "ReLU before the addition": _mutate(
+        "ReLU before the addition": mutate(
             "resnet_cifar", ("out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))",
                              "out = F.relu(self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x))))))"),
             ("        return F.relu(out)\n", "        return out\n")),
-        "no ReLU after the addition": _mutate(
+        "no ReLU after the addition": mutate(
             "resnet_cifar", ("        return F.relu(out)\n", "        return out if self.shortcut else F.relu(out)\n")),
-        "counts one layer per block: n = (depth - 2) // 3": _mutate(
+        "counts one layer per block: n = (depth - 2) // 3": mutate(
             "resnet_cifar", ("n = (depth - 2) // 6", "n = (depth - 2) // 3"), ("(depth - 2) % 6", "(depth - 2) % 3")),
-        "stride 2 at the start of the first stage too": _mutate(
+        "stride 2 at the start of the first stage too": mutate(
             "resnet_cifar", ("2 if stage > 0 and i == 0 else 1", "2 if i == 0 else 1")),
-        "twice the channels (32, 64, 128)": _mutate(
+        "twice the channels (32, 64, 128)": mutate(
             "resnet_cifar", ("nn.Conv2d(3, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16)",
                              "nn.Conv2d(3, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32)"),
             ("in_channels = 16\n", "in_channels = 32\n"), ("(16, 32, 64)", "(32, 64, 128)"),
             ("nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, num_classes)", "nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, num_classes)")),
-        "accepts any depth": _mutate(
+        "accepts any depth": mutate(
             "resnet_cifar", ('        raise ValueError(f"depth must be 6n + 2', '        print(f"depth must be 6n + 2')),
-        "plain_cifar keeps the shortcuts": _mutate(
+        "plain_cifar keeps the shortcuts": mutate(
             "resnet_cifar", ("return _cifar_net(depth, num_classes, shortcut=False)", "return _cifar_net(depth, num_classes, shortcut=True)")),
-        "plain_cifar with one convolution per block": _mutate(
+        "plain_cifar with one convolution per block": mutate(
             "resnet_cifar", ("layers.append(CifarBlock(in_channels, width, 2 if stage > 0 and i == 0 else 1, shortcut))",
                              "s = 2 if stage > 0 and i == 0 else 1\n"
                              "            layers.append(CifarBlock(in_channels, width, s, shortcut) if shortcut else nn.Sequential(\n"
                              "                nn.Conv2d(in_channels, width, 3, s, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU()))")),
-        "plain_cifar without BatchNorm": _mutate(
+        "plain_cifar without BatchNorm": mutate(
             "resnet_cifar", ("self.bn1 = nn.BatchNorm2d(out_channels)", "self.bn1 = nn.BatchNorm2d(out_channels) if shortcut else nn.Identity()"),
             ("self.bn2 = nn.BatchNorm2d(out_channels)", "self.bn2 = nn.BatchNorm2d(out_channels) if shortcut else nn.Identity()")),
-        "plain_cifar halves the image in every block of stages 2 and 3": _mutate(
+        "plain_cifar halves the image in every block of stages 2 and 3": mutate(
             "resnet_cifar", ("2 if stage > 0 and i == 0 else 1", "2 if stage > 0 and (i == 0 or not shortcut) else 1")),
     },
     "layer_gradient_norms": {
-        "registration order instead of forward order": _mutate(
+        "registration order instead of forward order": mutate(
             "layer_gradient_norms", ("    for m in order:\n", "    for m in [m for m in model.modules() if isinstance(m, nn.Conv2d)]:\n")),
-        "gradients from earlier passes accumulate": _mutate(
+        "gradients from earlier passes accumulate": mutate(
             "layer_gradient_norms", ("        model.zero_grad(set_to_none=True)\n", "")),
-        "includes linear layers": _mutate(
+        "includes linear layers": mutate(
             "layer_gradient_norms", ("for m in model.modules() if isinstance(m, nn.Conv2d)]", "for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]")),
-        "squared norms": _mutate(
+        "squared norms": mutate(
             "layer_gradient_norms", ("m.weight.grad.norm().item()", "(m.weight.grad ** 2).sum().item()")),
-        "summed instead of mean loss": _mutate(
+        "summed instead of mean loss": mutate(
             "layer_gradient_norms", ("F.cross_entropy(model(x), y)", "F.cross_entropy(model(x), y, reduction='sum')")),
-        "switches the model to evaluation mode": _mutate(
+        "switches the model to evaluation mode": mutate(
             "layer_gradient_norms", ("        model.zero_grad(set_to_none=True)\n", "        model.eval()\n        model.zero_grad(set_to_none=True)\n")),
-        "norm of the weights, not of their gradients": _mutate(
+        "norm of the weights, not of their gradients": mutate(
             "layer_gradient_norms", ("m.weight.grad.norm().item()", "m.weight.norm().item()")),
     },
     "zero_init_residual": {
@@ -177,26 +166,26 @@ def zero_init_residual(model):
                 m.weight.zero_()
     return model
 ''',
-        "zeroes bn1 instead of the last BatchNorm": _mutate(
+        "zeroes bn1 instead of the last BatchNorm": mutate(
             "zero_init_residual", ('last = getattr(m, "bn3", None)', 'last = getattr(m, "bn1", None)'),
             ("if not isinstance(last, nn.BatchNorm2d):\n                last = getattr(m, \"bn2\", None)",
              "if not hasattr(m, \"bn2\"):\n                last = None")),
-        "zeroes bn2 in bottlenecks too": _mutate(
+        "zeroes bn2 in bottlenecks too": mutate(
             "zero_init_residual", ('last = getattr(m, "bn3", None)\n            if not isinstance(last, nn.BatchNorm2d):\n'
                                    '                last = getattr(m, "bn2", None)\n', 'last = getattr(m, "bn2", None)\n')),
-        "zeroes the last convolution instead": _mutate(
+        "zeroes the last convolution instead": mutate(
             "zero_init_residual", ('last = getattr(m, "bn3", None)\n            if not isinstance(last, nn.BatchNorm2d):\n'
                                    '                last = getattr(m, "bn2", None)\n            if isinstance(last, nn.BatchNorm2d):\n',
                                    'last = getattr(m, "conv3", None)\n            if not isinstance(last, nn.Conv2d):\n'
                                    '                last = getattr(m, "conv2", None)\n            if isinstance(last, nn.Conv2d) and hasattr(m, "bn2"):\n')),
-        "zeroes the projection's BatchNorm too": _mutate(
+        "zeroes the projection's BatchNorm too": mutate(
             "zero_init_residual", ("                last.weight.zero_()\n",
                                    "                last.weight.zero_()\n"
                                    "                if getattr(m, 'downsample', None) is not None:\n"
                                    "                    m.downsample[1].weight.zero_()\n")),
-        "zeroes β instead of γ": _mutate(
+        "zeroes β instead of γ": mutate(
             "zero_init_residual", ("last.weight.zero_()", "last.bias.zero_()")),
-        "zeroes β as well as γ": _mutate(
+        "zeroes β as well as γ": mutate(
             "zero_init_residual", ("last.weight.zero_()", "last.weight.zero_()\n                last.bias.zero_()")),
         "recognises only this notebook's block classes": '''
 def zero_init_residual(model):
@@ -210,7 +199,7 @@ def zero_init_residual(model):
 ''',
     },
     "evaluate": {
-        "forgets model.eval()": _mutate("evaluate", ("    model.eval()\n", "")),
+        "forgets model.eval()": mutate("evaluate", ("    model.eval()\n", "")),
         "averages the per-batch accuracies": '''
 def evaluate(model, loader, device):
     model.eval()
@@ -221,8 +210,8 @@ def evaluate(model, loader, device):
             accuracies.append((model(x).argmax(dim=1) == y).float().mean().item())
     return sum(accuracies) / len(accuracies)
 ''',
-        "returns a percentage": _mutate("evaluate", ("return correct / total", "return 100 * correct / total")),
-        "arg-max over the batch dimension": _mutate("evaluate", ("model(x).argmax(dim=1)", "model(x).argmax(dim=0)")),
+        "returns a percentage": mutate("evaluate", ("return correct / total", "return 100 * correct / total")),
+        "arg-max over the batch dimension": mutate("evaluate", ("model(x).argmax(dim=1)", "model(x).argmax(dim=0)")),
         "builds the autograd graph": '''
 def evaluate(model, loader, device):
     model.eval()
@@ -257,27 +246,27 @@ def evaluate(model, loader, device):
 ''',
     },
     "train": {
-        "constant learning rate, no scheduler": _mutate(
+        "constant learning rate, no scheduler": mutate(
             "train", ("    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, epochs=epochs,\n"
                       "                                                    steps_per_epoch=len(train_loader))\n", ""),
             ("            scheduler.step()\n", "")),
-        "scheduler stepped once per epoch": _mutate(
+        "scheduler stepped once per epoch": mutate(
             "train", ("            scheduler.step()\n", ""),
             ("        history[\"train_loss\"].append(total / batches)\n",
              "        scheduler.step()\n        history[\"train_loss\"].append(total / batches)\n")),
-        "one-cycle over epochs, stepped per epoch": _mutate(
+        "one-cycle over epochs, stepped per epoch": mutate(
             "train", ("OneCycleLR(optimizer, max_lr=lr, epochs=epochs,\n"
                       "                                                    steps_per_epoch=len(train_loader))",
                       "OneCycleLR(optimizer, max_lr=lr, total_steps=epochs + 1)"),
             ("            scheduler.step()\n", ""),
             ("        history[\"train_loss\"].append(total / batches)\n",
              "        scheduler.step()\n        history[\"train_loss\"].append(total / batches)\n")),
-        "model.train() only before the first epoch": _mutate(
+        "model.train() only before the first epoch": mutate(
             "train", ("    for epoch in bar:\n        model.train()\n", "    model.train()\n    for epoch in bar:\n")),
-        "never calls optimizer.zero_grad()": _mutate("train", ("            optimizer.zero_grad()\n", "")),
-        "validates on the training data": _mutate(
+        "never calls optimizer.zero_grad()": mutate("train", ("            optimizer.zero_grad()\n", "")),
+        "validates on the training data": mutate(
             "train", ("evaluate(model, valid_loader, device)", "evaluate(model, train_loader, device)")),
-        "cosine annealing from lr, no warm-up": _mutate(
+        "cosine annealing from lr, no warm-up": mutate(
             "train", ("torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, epochs=epochs,\n"
                       "                                                    steps_per_epoch=len(train_loader))",
                       "torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs * len(train_loader))")),
@@ -289,7 +278,7 @@ def freeze_all_but_batchnorm(model):
         p.requires_grad_(False)
     return model
 ''',
-        "only γ stays trainable": _mutate(
+        "only γ stays trainable": mutate(
             "freeze_all_but_batchnorm", ("            m.requires_grad_(True)", "            m.weight.requires_grad_(True)")),
         "finds BatchNorm by the name 'bn'": '''
 def freeze_all_but_batchnorm(model):
@@ -311,9 +300,9 @@ def freeze_all_but_batchnorm(model):
             m.requires_grad = False
     return model
 ''',
-        "only nn.BatchNorm2d counts": _mutate(
+        "only nn.BatchNorm2d counts": mutate(
             "freeze_all_but_batchnorm", ("isinstance(m, nn.modules.batchnorm._BatchNorm)", "isinstance(m, nn.BatchNorm2d)")),
-        "also switches the model to eval mode": _mutate(
+        "also switches the model to eval mode": mutate(
             "freeze_all_but_batchnorm", ("    return model", "    return model.eval()")),
         "does not unfreeze BatchNorm parameters frozen before": '''
 def freeze_all_but_batchnorm(model):
