@@ -1,57 +1,27 @@
-"""Wrong and alternative-correct solutions for 00_images_as_tensors."""
+"""Proof that the tests of 00_images_as_tensors work: plausible wrong solutions and correct alternatives.
+
+Each entry is the code of a whole exercise cell (the marker line is added by tests/test_mutants.py).
+Every mutant must lose points on its own exercise's tests; every alternative must score full marks.
+Some mutants are the source's reference cell with one mistake edited in, so the mistake is easy to see.
+"""
+
+# load_mutants provides mutate(exercise, (old, new), ...): the source's solution cell with those edits.
 
 MUTANTS = {
     "to_tensor": {
-        "forgets to scale to [0, 1]": """
-def to_tensor(img):
-    array = np.asarray(img)
-    if array.ndim == 2:
-        array = array[:, :, None]
-    return torch.from_numpy(array.copy()).permute(2, 0, 1).float()
-""",
-        "channels last": """
-def to_tensor(img):
-    array = np.asarray(img)
-    if array.ndim == 2:
-        array = array[:, :, None]
-    return torch.from_numpy(array.copy()).float() / 255
-""",
-        "reshape instead of permute": """
-def to_tensor(img):
-    array = np.asarray(img)
-    if array.ndim == 2:
-        array = array[:, :, None]
-    h, w, c = array.shape
-    return torch.from_numpy(array.copy()).float().reshape(c, h, w) / 255
-""",
-        "grayscale left as [H,W]": """
-def to_tensor(img):
-    array = np.asarray(img)
-    if array.ndim == 2:
-        return torch.from_numpy(array.copy()).float() / 255
-    return torch.from_numpy(array.copy()).permute(2, 0, 1).float() / 255
-""",
-        "divides by 256": """
-def to_tensor(img):
-    array = np.asarray(img)
-    if array.ndim == 2:
-        array = array[:, :, None]
-    return torch.from_numpy(array.copy()).permute(2, 0, 1).float() / 256
-""",
-        "keeps float64": """
-def to_tensor(img):
-    array = np.asarray(img)
-    if array.ndim == 2:
-        array = array[:, :, None]
-    return torch.from_numpy(array / 255.0).permute(2, 0, 1)
-""",
-        "transposes height and width": """
-def to_tensor(img):
-    array = np.asarray(img)
-    if array.ndim == 2:
-        array = array[:, :, None]
-    return torch.from_numpy(array.copy()).permute(2, 1, 0).float() / 255
-""",
+        "forgets to scale to [0, 1]": mutate("to_tensor", (".to(torch.float32) / 255.0", ".to(torch.float32)")),
+        "channels last": mutate("to_tensor", (".permute(2, 0, 1)", "")),
+        "reshape instead of permute": mutate(
+            "to_tensor", ("torch.from_numpy(array.copy()).permute(2, 0, 1)",
+                          "torch.from_numpy(array.copy()).reshape(array.shape[2], *array.shape[:2])")),
+        "grayscale left as [H,W]": mutate(
+            "to_tensor", ("        array = array[:, :, None]\n",
+                          "        return torch.from_numpy(array.copy()).to(torch.float32) / 255.0\n")),
+        "divides by 256": mutate("to_tensor", ("/ 255.0", "/ 256.0")),
+        "keeps float64": mutate(
+            "to_tensor", ("torch.from_numpy(array.copy()).permute(2, 0, 1).to(torch.float32) / 255.0",
+                          "torch.from_numpy(array / 255.0).permute(2, 0, 1)")),
+        "transposes height and width": mutate("to_tensor", (".permute(2, 0, 1)", ".permute(2, 1, 0)")),
     },
     "to_grayscale": {
         "plain mean of the channels": """
