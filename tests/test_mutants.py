@@ -19,7 +19,7 @@ import pytest
 
 from autograder.course import Course
 from autograder.markers import marker_of, tests_by_exercise
-from conftest import ASSIGNMENTS, COURSE, ROOT, failed, grade_notebooks
+from conftest import ASSIGNMENTS, COURSE, ROOT, grade_notebooks
 
 pytestmark = pytest.mark.slow  # every test here runs notebooks in kernels
 from make_examples import load_mutants, solutions
@@ -166,9 +166,11 @@ def test_every_mutant_loses_points(assignment, index, planned, tmp_path):
     assert {e: groups[e] for e in planned} == {e: every_test[e] for e in planned}, "the slice lost a test"
     nb = with_code(source, {e: code for e, (_, code) in planned.items()})
     results, _ = grade_notebooks({"mutants": nb}, assignment, tmp_path, course=course)
-    lost = failed(results["mutants"])
+    # an undefined name may be a cell the slice wrongly dropped, so it proves nothing on its own (it may
+    # also follow a real failure: a hidden test reading what its failed visible test did not define)
+    lost = {t["grade_id"] for t in results["mutants"]["tests"] if not t["passed"] and "NameError" not in t["message"]}
     survivors = [f"{e}: {name}" for e, (name, _) in planned.items() if not lost & set(groups[e])]
-    assert not survivors, f"mutants that kept full marks: {survivors}"
+    assert not survivors, f"mutants that kept full marks, or lost points only to a NameError: {survivors}"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
