@@ -8,35 +8,18 @@ its figures, demos and other tests: the same tests on the same code, in a fracti
 """
 from __future__ import annotations
 
-import ast
 import copy
-import functools
-import tempfile
-from pathlib import Path
 
-import nbformat
 import pytest
 
-from autograder.course import Course
 from autograder.markers import marker_of, tests_by_exercise
 from conftest import ASSIGNMENTS, COURSE, ROOT, grade_notebooks
+from make_examples import load_mutants, solutions
+from notebook_slice import names_used, sliced_course
 
 pytestmark = pytest.mark.slow  # every test here runs notebooks in kernels
-from make_examples import load_mutants, solutions
 
 MIN_MUTANTS = 5
-
-
-def parse_cell(code: str) -> ast.Module:
-    """A code cell's syntax tree, IPython magics turned into the calls they stand for."""
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    return ast.parse(TransformerManager().transform_cell(code))
-
-
-def names_used(code: str) -> set[str]:
-    """Identifiers the code reads (comments, docstrings and its own definitions aside)."""
-    return {n.id for n in ast.walk(parse_cell(code)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
 def dependencies(source) -> dict[str, set[str]]:
@@ -60,77 +43,6 @@ def rounds(assignment: str) -> list[dict[str, tuple[str, str]]]:
                 chosen[exercise] = pending.pop(0)
         planned.append(chosen)
     return planned
-
-
-def reads_and_changes(code: str, modules: frozenset = frozenset()) -> tuple[set[str], set[str]]:
-    """Names a cell reads, and names it binds or changes at its top level (`x = ...`, `def x`, `import x`,
-    `x.attr = ...`, `x[i] = ...`, `x.method(...)`, which may change x in place; a call on a module such as
-    `torch.manual_seed(0)` or `plt.show()` does not count)."""
-    tree = parse_cell(code)
-    changed = set()
-    for statement in tree.body:
-        for node in ast.walk(statement):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                changed.add(node.id)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node in tree.body:
-                changed.add(node.name)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                changed |= {(a.asname or a.name).split(".")[0] for a in node.names}
-            elif isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Store):
-                base = node.value
-                while isinstance(base, (ast.Attribute, ast.Subscript)):
-                    base = base.value
-                if isinstance(base, ast.Name):
-                    changed.add(base.id)
-        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
-            func = statement.value.func
-            while isinstance(func, (ast.Attribute, ast.Subscript, ast.Call)):
-                func = func.func if isinstance(func, ast.Call) else func.value
-            if isinstance(func, ast.Name) and func is not statement.value.func and func.id not in modules:
-                changed.add(func.id)
-    # a name the cell binds anywhere (locals and parameters too) is its own, not a need on earlier cells
-    bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
-    bound |= {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
-    bound |= {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
-    bound |= {(a.asname or a.name).split(".")[0] for n in ast.walk(tree)
-              if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
-    return names_used(code) - bound, changed
-
-
-def graded_slice(source, exercises: frozenset | None = None):
-    """The source cut to the exercise and test cells of `exercises` (all by default) and the earlier code
-    cells they need, transitively: the lesson's figures and demos, and the other exercises' tests, drop out,
-    so a round runs in a fraction of the notebook's time. test_the_slice_keeps_full_marks proves the cut
-    loses nothing the tests rely on."""
-    nb = copy.deepcopy(source)
-    owner = {test: exercise for exercise, tests in tests_by_exercise(nb).items() for test in tests}
-    modules = frozenset(alias.asname or alias.name.split(".")[0]
-                        for cell in nb.cells if cell.cell_type == "code"
-                        for node in ast.walk(parse_cell(cell.source))
-                        if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names)
-    needed: set[str] = set()
-    keep = []
-    for cell in reversed(nb.cells):
-        if cell.cell_type != "code":
-            continue
-        marker = marker_of(cell)
-        graded = marker and (exercises is None or owner.get(marker.grade_id, marker.grade_id) in exercises)
-        reads, changes = reads_and_changes(cell.source, modules)
-        if graded or changes & needed:
-            keep.append(cell)
-            needed |= reads
-    nb.cells = keep[::-1]
-    return nb
-
-
-@functools.lru_cache(maxsize=None)
-def sliced_course(assignment: str, exercises: frozenset | None = None) -> Course:
-    """A scratch course whose source notebook is a graded slice (the grader rebuilds from the source)."""
-    root = Path(tempfile.mkdtemp(prefix=f"slice-{assignment}-"))
-    (root / "source" / assignment).mkdir(parents=True)
-    notebook = graded_slice(COURSE.source(assignment), exercises)
-    nbformat.write(notebook, root / "source" / assignment / f"{assignment}.ipynb")
-    return Course(root)
 
 
 def with_code(source, answers: dict[str, str]):

@@ -2,402 +2,187 @@
 
 Each entry is the code of a whole exercise cell (the marker line is added by tests/test_mutants.py).
 Every mutant must lose points on its own exercise's tests; every alternative must score full marks.
+Most mutants are the source's reference cell with one mistake edited in, so the mistake is easy to see.
 The notebook has already imported re, Path, numpy as np, torch, nn, F, torchvision, cnn_course,
 cnn_course.data as data and everything in fastai.vision.all.
 """
 
-# ------------------------------------------------------------------------------------------ labels
-_BREED = '''
-def breed_from_filename(name):
-    {body}
-'''
+# load_mutants provides mutate(exercise, (old, new), ...): the source's solution cell with those edits.
 
-_IS_CAT = '''
-def is_cat(name):
-    {body}
-'''
-
-# ------------------------------------------------------------------------------------ pets_path
-_PETS_PATH_OK = '''
-def pets_path(profile=None):
-    profile = profile or cnn_course.profile()
-    if profile == "full":
-        try:
-            return Path(untar_data(URLs.PETS)) / "images"
-        except Exception as err:
-            print(f"offline ({err}): using the shipped 370-photo sample")
-            return data.PETS_SAMPLE
-    print("quick profile: using the shipped 370-photo sample")
-    return data.PETS_SAMPLE
-'''
-
-# ---------------------------------------------------------------------------- pets_dataloaders
-_DLS = '''
-def pets_dataloaders(path, size=224, presize=460, bs=64, valid_pct=0.2, seed=42):
-    pets = DataBlock(blocks=(ImageBlock, CategoryBlock),
-                     get_items=get_image_files,
-                     splitter={splitter},
-                     get_y={get_y},
-                     item_tfms={item_tfms},
-                     batch_tfms={batch_tfms})
-    return pets.dataloaders(path{bs})
-'''
-_DLS_OK = dict(splitter="RandomSplitter(valid_pct=valid_pct, seed=seed)",
-               get_y='using_attr(RegexLabeller(r"^(.+)_\\d+\\.jpg$"), "name")',
-               item_tfms="Resize(presize)", batch_tfms="aug_transforms(size=size, min_scale=0.75)", bs=", bs=bs")
-
-
-def _dls(**changes):
-    return _DLS.format(**{**_DLS_OK, **changes})
-
-
-# ------------------------------------------------------------------------- make_transfer_model
-_TRANSFER = '''
-def make_transfer_model(num_classes, arch="resnet34", pretrained=True):
-    builder = getattr(torchvision.models, {arch})
-    weights = torchvision.models.get_model_weights(builder).DEFAULT if pretrained else None
-    backbone = {load}
-    body = nn.Sequential(*list(backbone.children())[:{cut}])
-{freeze_body}    head = {head}
-    model = nn.Sequential(body, head)
-{freeze_all}    return model
-'''
-_TRANSFER_OK = dict(arch="arch", load="data.pretrained_weights(builder, weights)", cut="-2",
-                    freeze_body="    for p in body.parameters():\n        p.requires_grad_(False)\n",
-                    head="nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(backbone.fc.in_features, num_classes))",
-                    freeze_all="")
-
-
-def _transfer(**changes):
-    return _TRANSFER.format(**{**_TRANSFER_OK, **changes})
-
-
-# ------------------------------------------------------------------ discriminative_param_groups
-_GROUPS = '''
-def discriminative_param_groups(model, lr_max, lr_min):
-    body, head = model[0], model[1]
-    groups = [list(child.parameters()) for child in body.children()]
-    groups = {keep} + [list(head.parameters())]
-    n = len(groups)
-    lrs = {lrs}
-    return [{{"params": g, "lr": lr}} for g, lr in zip(groups, lrs)]
-'''
-_GROUPS_OK = dict(keep="[g for g in groups if g]",
-                  lrs="[lr_min * (lr_max / lr_min) ** (i / (n - 1)) if n > 1 else lr_max for i in range(n)]")
-
-
-def _groups(**changes):
-    return _GROUPS.format(**{**_GROUPS_OK, **changes})
-
-
-# ----------------------------------------------------------------------------- fine_tune_plain
-_FINE_TUNE = '''
-def fine_tune_plain(model, train_loader, valid_loader, freeze_epochs, epochs, lr, device):
-    model = model.to(device)
-    body, head = model[0], model[1]
-    history = {{"train_loss": [], "valid_loss": [], "accuracy": [], "lrs": []}}
-
-    def evaluate():
-{eval_mode}        total, correct, n = 0.0, 0, 0
-        with {no_grad}:
-            for xb, yb in valid_loader:
-                xb, yb = xb.to(device), yb.to(device)
-                out = model(xb)
-                total += F.cross_entropy(out, yb, reduction="sum").item()
-                correct += (out.argmax(dim=1) == yb).sum().item()
-                n += len(yb)
-        return total / n, correct / n
-
-    def one_cycle(n_epochs, groups, pct_start, div):
-        if n_epochs == 0:
-            return
-        opt = torch.optim.AdamW(groups, betas=(0.9, 0.99), weight_decay=0.01)
-        {scheduler}
-{train_mode_once}        for _ in range(n_epochs):
-{train_mode}            total, n = 0.0, 0
-            for xb, yb in train_loader:
-                xb, yb = xb.to(device), yb.to(device)
-                history["lrs"].append([g["lr"] for g in opt.param_groups])
-                loss = F.cross_entropy(model(xb), yb)
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                sched.step()
-                total += loss.item() * len(yb)
-                n += len(yb)
-            history["train_loss"].append(total / n)
-            valid_loss, accuracy = evaluate()
-            history["valid_loss"].append(valid_loss)
-            history["accuracy"].append(accuracy)
-
-{freeze}    for p in head.parameters():
-        p.requires_grad_(True)
-    one_cycle(freeze_epochs, [{{"params": list(head.parameters()), "lr": lr}}], pct_start=0.99, div=25.0)
-{unfreeze}    one_cycle(epochs, {groups}, pct_start=0.3, div=5.0)
-    return history
-'''
-_FINE_TUNE_OK = dict(
-    eval_mode="        model.eval()\n", no_grad="torch.no_grad()",
-    scheduler=("sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=[g['lr'] for g in groups], "
-               "total_steps=n_epochs * len(train_loader), pct_start=pct_start, div_factor=div, final_div_factor=1e5 / div)"),
-    train_mode_once="", train_mode="            model.train()\n",
-    freeze="    for p in body.parameters():\n        p.requires_grad_(False)\n",
-    unfreeze="    for p in model.parameters():\n        p.requires_grad_(True)\n",
-    groups="discriminative_param_groups(model, lr / 2, lr / 200)")
-
-
-def _fine_tune(**changes):
-    return _FINE_TUNE.format(**{**_FINE_TUNE_OK, **changes})
-
-
-# -------------------------------------------------------------------------------- train_fastai
-_FASTAI = '''
-def train_fastai(dls, arch, epochs, base_lr):
-    pretrained = {pretrained}
-    learn = vision_learner(dls, arch, pretrained=pretrained{metrics})
-    {train}
-    return learn
-'''
-_FASTAI_OK = dict(pretrained='cnn_course.profile() == "full"', metrics=", metrics=error_rate",
-                  train="learn.fine_tune(epochs, base_lr=base_lr)")
-
-
-def _fastai(**changes):
-    return _FASTAI.format(**{**_FASTAI_OK, **changes})
-
-
-# ------------------------------------------------------------------------ evaluation and more
-_CM = '''
-def confusion_matrix(preds, targets, num_classes):
-    preds, targets = torch.as_tensor(preds), torch.as_tensor(targets)
-    {argmax}
-    {body}
-'''
-_CM_ARGMAX = "preds = preds.argmax(dim=1) if preds.ndim == 2 else preds"
-_CM_BODY = ("index = targets.long() * num_classes + preds.long()\n"
-            "    return torch.bincount(index, minlength=num_classes * num_classes).reshape(num_classes, num_classes)")
-
-_MOST = '''
-def most_confused(preds, targets, vocab, min_count=1):
-    cm = confusion_matrix(preds, targets, len(vocab))
-    cells = [({a}, {p}, int(cm[a, p])) for a in range(len(vocab)) for p in range(len(vocab))
-             if {diagonal}cm[a, p] {cmp} min_count]
-    return {sort}
-'''
-_MOST_OK = dict(a="vocab[a]", p="vocab[p]", diagonal="a != p and ", cmp=">=",
-                sort="sorted(cells, key=lambda cell: cell[2], reverse=True)")
-
-
-def _most(**changes):
-    return _MOST.format(**{**_MOST_OK, **changes})
-
-
-_CAM = '''
-def grad_cam(model, target_layer, x, class_idx=None):
-    x = torch.as_tensor(x).as_subclass(torch.Tensor)
-    x = (x if x.ndim == 4 else x.unsqueeze(0)).detach().clone().requires_grad_(True)
-    saved = {{}}
-    handle = target_layer.register_forward_hook(lambda module, inputs, output: saved.update(acts=output))
-    {forward}
-    {choose}
-    acts = saved["acts"]
-    {score}
-    grads, = torch.autograd.grad(score, acts)
-    {cam}
-    {resize}
-    peak = cam.max()
-    return (cam / peak if peak > 0 else cam).detach()
-'''
-_CAM_OK = dict(
-    forward="try:\n        out = model(x)\n    finally:\n        handle.remove()",
-    choose="if class_idx is None:\n        class_idx = int(out[0].argmax())",
-    score="score = out[0, class_idx]",
-    cam="alpha = grads[0].mean(dim=(1, 2))\n    cam = F.relu((alpha[:, None, None] * acts[0]).sum(dim=0))",
-    resize='cam = F.interpolate(cam[None, None], size=x.shape[-2:], mode="bilinear", align_corners=False)[0, 0]')
-
-
-def _cam(**changes):
-    return _CAM.format(**{**_CAM_OK, **changes})
-
-
-_TSNE = '''
-def embed_tsne(features, seed=42):
-    from sklearn.manifold import TSNE
-    X = features.detach().cpu().numpy() if hasattr(features, "detach") else np.asarray(features)
-    X = {cast}
-    return {call}
-'''
-_TSNE_OK = dict(cast="X.astype(np.float32)",
-                call='TSNE(n_components=2, init="pca", perplexity=min(30.0, (len(X) - 1) / 3), random_state=seed).fit_transform(X)')
-
-
-def _tsne(**changes):
-    return _TSNE.format(**{**_TSNE_OK, **changes})
-
-
-_PREDICT = '''
-def predict_breed(learner, image):
-    breed, index, probs = learner.predict(image)
-    return {result}
-'''
+_PETS_QUICK_PRINT = '    print(f"profile {profile!r}: using the 370-photo Oxford-IIIT Pet sample shipped with the course")\n'
+_PETS_OFFLINE_PRINT = ('            print(f"offline ({type(err).__name__}): using the 370-photo Oxford-IIIT Pet sample '
+                       'in {data.PETS_SAMPLE}")\n')
+_DLS_GET_Y = r'get_y=using_attr(RegexLabeller(r"^(.+)_\d+\.jpe?g$"), "name")'
+_DLS_SPLITTER = "RandomSplitter(valid_pct=valid_pct, seed=seed)"
+_FASTAI_FIT = "    learn.fine_tune(epochs, base_lr=base_lr)"
+_FREEZE_BODY = "    for p in body.parameters():\n        p.requires_grad_(False)\n"
+_GROUPS_LRS = "lrs = [lr_min * (lr_max / lr_min) ** (i / (n - 1)) if n > 1 else lr_max for i in range(n)]"
+_PHASE2_GROUPS = "discriminative_param_groups(model, lr / 2, lr / 200), pct"
+_CM_RETURN = "return torch.bincount(index, minlength=num_classes * num_classes).reshape(num_classes, num_classes)"
+_MOST_SORT = "key=lambda cell: cell[2], reverse=True)"
+_CAM_RELU = "cam = F.relu((alpha[:, None, None] * acts[0].as_subclass(torch.Tensor)).sum(dim=0))"
+_TSNE_RETURN = ('return TSNE(n_components=2, init="pca", perplexity=min(30.0, (len(X) - 1) / 3), '
+                'random_state=seed).fit_transform(X)')
 
 MUTANTS = {
     "breed_from_filename": {
-        "the regex keeps the number": _BREED.format(
-            body='return re.match(r"^(.+)\\.jpg$", Path(name).name).group(1)'),
-        "splits on '_' and keeps the first word": _BREED.format(body='return Path(name).name.split("_")[0]'),
-        "lower-cases the breed (loses the cat/dog marker)": _BREED.format(
-            body='return re.match(r"^(.+)_\\d+\\.jpg$", Path(name).name).group(1).lower()'),
-        "drops the number but keeps the trailing underscore": _BREED.format(
-            body='return re.sub(r"\\d+\\.jpg$", "", Path(name).name)'),
-        "does not strip the folders of a path": _BREED.format(
-            body='return re.match(r"^(.+)_\\d+\\.jpg$", str(name)).group(1)'),
-        "non-greedy regex stops at the first underscore": _BREED.format(
-            body='return re.match(r"^(.+?)_", Path(name).name).group(1)'),
+        "the regex keeps the number": mutate("breed_from_filename", (r"(.+)_\d+\.jpe?g$", r"(.+)\.jpe?g$")),
+        "splits on '_' and keeps the first word": mutate(
+            "breed_from_filename", ("match.group(1) if match else None", 'Path(name).name.split("_")[0]')),
+        "lower-cases the breed (loses the cat/dog marker)": mutate(
+            "breed_from_filename", ("match.group(1) if", "match.group(1).lower() if")),
+        "drops the number but keeps the trailing underscore": mutate("breed_from_filename", ("(.+)_", "(.+_)")),
+        "does not strip the folders of a path": mutate("breed_from_filename", ("Path(name).name, flags", "str(name), flags")),
+        "non-greedy regex stops at the first underscore": mutate(
+            "breed_from_filename", (r"(.+)_\d+\.jpe?g$", "(.+?)_")),
     },
     "is_cat": {
-        "species from the wrong letter (the last letter of the breed)": _IS_CAT.format(
-            body='return Path(name).name.rsplit("_", 1)[0][-1].isupper()'),
-        "cats and dogs swapped": _IS_CAT.format(body="return Path(name).name[0].islower()"),
-        "first character of the whole path": _IS_CAT.format(body="return str(name)[0].isupper()"),
-        "asks whether the whole first word is upper case": _IS_CAT.format(
-            body='return Path(name).name.split("_")[0].isupper()'),
-        "uses str.istitle": _IS_CAT.format(body="return Path(name).name.istitle()"),
-        "a hard-coded list of cat breeds (Sphynx forgotten)": _IS_CAT.format(
-            body=('cats = ["Abyssinian", "Bengal", "Birman", "Bombay", "British_Shorthair", "Egyptian_Mau", '
-                  '"Maine_Coon", "Persian", "Ragdoll", "Russian_Blue", "Siamese"]\n'
-                  '    return Path(name).name.rsplit("_", 1)[0] in cats')),
+        "species from the wrong letter (the last letter of the breed)": mutate(
+            "is_cat", ("name[0]", 'name.rsplit("_", 1)[0][-1]')),
+        "cats and dogs swapped": mutate("is_cat", ("isupper()", "islower()")),
+        "first character of the whole path": mutate("is_cat", ("Path(name).name[0]", "str(name)[0]")),
+        "asks whether the whole first word is upper case": mutate("is_cat", ("name[0]", 'name.split("_")[0]')),
+        "uses str.istitle": mutate("is_cat", ("name[0].isupper()", "name.istitle()")),
+        "a hard-coded list of cat breeds (Sphynx forgotten)": '''
+def is_cat(name):
+    cats = ["Abyssinian", "Bengal", "Birman", "Bombay", "British_Shorthair", "Egyptian_Mau",
+            "Maine_Coon", "Persian", "Ragdoll", "Russian_Blue", "Siamese"]
+    return Path(name).name.rsplit("_", 1)[0] in cats
+''',
     },
     "pets_path": {
-        "always the sample, even in the full profile": '''
-def pets_path(profile=None):
-    print("using the shipped 370-photo sample")
-    return data.PETS_SAMPLE
-''',
-        "forgets the images sub-folder": _PETS_PATH_OK.replace('Path(untar_data(URLs.PETS)) / "images"', "Path(untar_data(URLs.PETS))"),
-        "prints nothing in the quick profile": _PETS_PATH_OK.replace('    print("quick profile: using the shipped 370-photo sample")\n', ""),
-        "no fallback when the download fails": '''
-def pets_path(profile=None):
-    profile = profile or cnn_course.profile()
-    if profile == "full":
-        return Path(untar_data(URLs.PETS)) / "images"
-    print("quick profile: using the shipped 370-photo sample")
-    return data.PETS_SAMPLE
-''',
-        "ignores the profile argument": _PETS_PATH_OK.replace("profile = profile or cnn_course.profile()", "profile = cnn_course.profile()"),
-        "returns a str": '''
-def pets_path(profile=None):
-    profile = profile or cnn_course.profile()
-    if profile == "full":
-        try:
-            return str(untar_data(URLs.PETS)) + "/images"
-        except Exception as err:
-            print(f"offline ({err}): using the shipped 370-photo sample")
-            return str(data.PETS_SAMPLE)
-    print("quick profile: using the shipped 370-photo sample")
-    return str(data.PETS_SAMPLE)
-''',
-        "prints the message and the folder on two lines": _PETS_PATH_OK.replace(
-            'print("quick profile: using the shipped 370-photo sample")',
-            'print("quick profile: using the shipped 370-photo sample")\n    print(data.PETS_SAMPLE)'),
+        "always the sample, even in the full profile": mutate("pets_path", ('if profile == "full":', "if False:")),
+        "forgets the images sub-folder": mutate(
+            "pets_path", ('Path(untar_data(URLs.PETS)) / "images"', "Path(untar_data(URLs.PETS))")),
+        "prints nothing in the quick profile": mutate("pets_path", (_PETS_QUICK_PRINT, "")),
+        "no fallback when the download fails": mutate(
+            "pets_path", ("        try:\n            return", "        return"),
+            ("        except Exception as err:  # no network, no disk space: the sample still teaches the lesson\n"
+             + _PETS_OFFLINE_PRINT + "            return data.PETS_SAMPLE\n", "")),
+        "ignores the profile argument": mutate(
+            "pets_path", ("profile = profile or cnn_course.profile()", "profile = cnn_course.profile()")),
+        "returns a str": mutate(
+            "pets_path", ('return Path(untar_data(URLs.PETS)) / "images"', 'return str(untar_data(URLs.PETS)) + "/images"'),
+            ("return data.PETS_SAMPLE\n    print", "return str(data.PETS_SAMPLE)\n    print"),
+            ('course")\n    return data.PETS_SAMPLE', 'course")\n    return str(data.PETS_SAMPLE)')),
+        "prints the message and the folder on two lines": mutate(
+            "pets_path", ('shipped with the course")', 'shipped with the course")\n    print(data.PETS_SAMPLE)')),
     },
     "pets_dataloaders": {
-        "label regex keeps the number": _dls(get_y='using_attr(RegexLabeller(r"^(.+)\\.jpg$"), "name")'),
-        "labels by parent folder": _dls(get_y="parent_label"),
-        "train/valid leak: trains on every photo": _dls(
-            splitter="lambda items: (list(range(len(items))), RandomSplitter(valid_pct=valid_pct, seed=seed)(items)[1])"),
-        "seed not passed: a different split every call": _dls(splitter="RandomSplitter(valid_pct=valid_pct)"),
-        "seed and valid_pct hard-coded": _dls(splitter="RandomSplitter(valid_pct=0.2, seed=42)"),
-        "no presizing: Resize(size) per item": _dls(item_tfms="Resize(size)"),
-        "aug_transforms without min_scale": _dls(batch_tfms="aug_transforms(size=size)"),
-        "batch size ignored": _dls(bs=""),
+        "label regex keeps the number": mutate("pets_dataloaders", (r"(.+)_\d+\.jpe?g", r"(.+)\.jpe?g")),
+        "labels by parent folder": mutate("pets_dataloaders", (_DLS_GET_Y, "get_y=parent_label")),
+        "train/valid leak: trains on every photo": mutate(
+            "pets_dataloaders",
+            (_DLS_SPLITTER, f"lambda items: (list(range(len(items))), {_DLS_SPLITTER}(items)[1])")),
+        "seed not passed: a different split every call": mutate(
+            "pets_dataloaders", (_DLS_SPLITTER, "RandomSplitter(valid_pct=valid_pct)")),
+        "seed and valid_pct hard-coded": mutate("pets_dataloaders", (_DLS_SPLITTER, "RandomSplitter(valid_pct=0.2, seed=42)")),
+        "no presizing: Resize(size) per item": mutate(
+            "pets_dataloaders", ("item_tfms=Resize(presize),", "item_tfms=Resize(size),")),
+        "aug_transforms without min_scale": mutate("pets_dataloaders", (", min_scale=0.75))", "))")),
+        "batch size ignored": mutate("pets_dataloaders", ("path, bs=bs)", "path)")),
     },
     "train_fastai": {
-        "fit_one_cycle instead of fine_tune": _fastai(train="learn.fit_one_cycle(epochs, base_lr)"),
-        "always asks for ImageNet weights": _fastai(pretrained="True"),
-        "no error_rate metric": _fastai(metrics=""),
-        "base_lr not passed on": _fastai(train="learn.fine_tune(epochs)"),
-        "one epoch too few": _fastai(train="learn.fine_tune(epochs - 1, base_lr=base_lr)"),
-        "freezes, then never unfreezes": _fastai(train="learn.freeze()\n    learn.fit_one_cycle(epochs + 1, base_lr)"),
-        "freeze_epochs=epochs": _fastai(train="learn.fine_tune(epochs, base_lr=base_lr, freeze_epochs=epochs)"),
+        "fit_one_cycle instead of fine_tune": mutate("train_fastai", (_FASTAI_FIT, "    learn.fit_one_cycle(epochs, base_lr)")),
+        "always asks for ImageNet weights": mutate(
+            "train_fastai", ('    pretrained = cnn_course.profile() == "full"', "    pretrained = True")),
+        "no error_rate metric": mutate("train_fastai", ("pretrained=pretrained, metrics=error_rate", "pretrained=pretrained")),
+        "base_lr not passed on": mutate("train_fastai", (_FASTAI_FIT, "    learn.fine_tune(epochs)")),
+        "one epoch too few": mutate("train_fastai", (_FASTAI_FIT, "    learn.fine_tune(epochs - 1, base_lr=base_lr)")),
+        "freezes, then never unfreezes": mutate(
+            "train_fastai", (_FASTAI_FIT, "    learn.freeze()\n    learn.fit_one_cycle(epochs + 1, base_lr)")),
+        "freeze_epochs=epochs": mutate(
+            "train_fastai", (_FASTAI_FIT, "    learn.fine_tune(epochs, base_lr=base_lr, freeze_epochs=epochs)")),
     },
     "make_transfer_model": {
-        "head not replaced (ImageNet's 1000-class fc kept)": _transfer(
-            head="nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), backbone.fc)"),
-        "body not frozen": _transfer(freeze_body=""),
-        "freezes the head too": _transfer(freeze_all="    for p in model.parameters():\n        p.requires_grad_(False)\n"),
-        "in_features hard-coded to 512": _transfer(
-            head="nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, num_classes))"),
-        "no pooling: a Linear layer on the flattened 7x7 maps": _transfer(
-            head="nn.Sequential(nn.Flatten(), nn.Linear(backbone.fc.in_features * 7 * 7, num_classes))"),
-        "ignores arch (always a ResNet-34)": _transfer(arch='"resnet34"'),
-        "downloads the weights directly, even with pretrained=False": _transfer(load='builder(weights="DEFAULT")'),
-        "keeps avgpool in the body": _transfer(cut="-1"),
+        "head not replaced (ImageNet's 1000-class fc kept)": mutate(
+            "make_transfer_model", ("nn.Linear(backbone.fc.in_features, num_classes)", "backbone.fc")),
+        "body not frozen": mutate("make_transfer_model", (_FREEZE_BODY, "")),
+        "freezes the head too": mutate(
+            "make_transfer_model",
+            ("    return nn.Sequential(body, head)",
+             "    model = nn.Sequential(body, head)\n    for p in model.parameters():\n        p.requires_grad_(False)\n"
+             "    return model")),
+        "in_features hard-coded to 512": mutate("make_transfer_model", ("nn.Linear(backbone.fc.in_features,", "nn.Linear(512,")),
+        "no pooling: a Linear layer on the flattened 7x7 maps": mutate(
+            "make_transfer_model",
+            ("nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(backbone.fc.in_features, num_classes)",
+             "nn.Flatten(), nn.Linear(backbone.fc.in_features * 7 * 7, num_classes)")),
+        "ignores arch (always a ResNet-34)": mutate(
+            "make_transfer_model", ("getattr(torchvision.models, arch)", 'getattr(torchvision.models, "resnet34")')),
+        "downloads the weights directly, even with pretrained=False": mutate(
+            "make_transfer_model", ("data.pretrained_weights(builder, weights)", 'builder(weights="DEFAULT")')),
+        "keeps avgpool in the body": mutate("make_transfer_model", ("[:-2]", "[:-1]")),
     },
     "count_trainable": {
-        "counts every parameter": "def count_trainable(model):\n    return sum(p.numel() for p in model.parameters())\n",
-        "counts tensors, not numbers": "def count_trainable(model):\n    return len([p for p in model.parameters() if p.requires_grad])\n",
-        "counts the frozen ones": "def count_trainable(model):\n    return sum(p.numel() for p in model.parameters() if not p.requires_grad)\n",
-        "weights only, biases forgotten": ("def count_trainable(model):\n"
-                                           "    return sum(p.numel() for n, p in model.named_parameters() if p.requires_grad and 'weight' in n)\n"),
-        "walks model.modules(), counting nested layers again": (
-            "def count_trainable(model):\n"
-            "    return sum(p.numel() for m in model.modules() for p in m.parameters() if p.requires_grad)\n"),
-        "returns a tensor": ("def count_trainable(model):\n"
-                             "    return torch.tensor(sum(p.numel() for p in model.parameters() if p.requires_grad))\n"),
+        "counts every parameter": mutate("count_trainable", (" if p.requires_grad)", ")")),
+        "counts tensors, not numbers": mutate(
+            "count_trainable", ("sum(p.numel() for p", "len([p for p"), ("p.requires_grad)", "p.requires_grad])")),
+        "counts the frozen ones": mutate("count_trainable", ("if p.requires_grad", "if not p.requires_grad")),
+        "weights only, biases forgotten": mutate(
+            "count_trainable", ("for p in model.parameters() if p.requires_grad",
+                                "for n, p in model.named_parameters() if p.requires_grad and 'weight' in n")),
+        "walks model.modules(), counting nested layers again": mutate(
+            "count_trainable", ("for p in model.parameters()", "for m in model.modules() for p in m.parameters()")),
+        "returns a tensor": mutate(
+            "count_trainable", ("return sum(", "return torch.tensor(sum("), ("p.requires_grad)", "p.requires_grad))")),
     },
     "discriminative_param_groups": {
-        "learning rates reversed (stem gets lr_max)": _groups(
-            lrs="[lr_max * (lr_min / lr_max) ** (i / (n - 1)) if n > 1 else lr_max for i in range(n)]"),
-        "linear spacing instead of geometric": _groups(lrs="list(np.linspace(lr_min, lr_max, n))"),
-        "exponent i / n: the head never reaches lr_max": _groups(lrs="[lr_min * (lr_max / lr_min) ** (i / n) for i in range(n)]"),
-        "one group for the whole model": '''
-def discriminative_param_groups(model, lr_max, lr_min):
-    return [{"params": list(model.parameters()), "lr": lr_max}]
-''',
-        "forgets the head": '''
-def discriminative_param_groups(model, lr_max, lr_min):
-    groups = [list(child.parameters()) for child in model[0].children()]
-    groups = [g for g in groups if g]
-    n = len(groups)
-    return [{"params": g, "lr": lr_min * (lr_max / lr_min) ** (i / (n - 1))} for i, g in enumerate(groups)]
-''',
-        "an empty group for every child without parameters": _groups(keep="groups"),
-        "leaves frozen parameters out": '''
-def discriminative_param_groups(model, lr_max, lr_min):
-    groups = [[p for p in child.parameters() if p.requires_grad] for child in model[0].children()]
-    groups = [g for g in groups if g] + [[p for p in model[1].parameters() if p.requires_grad]]
-    n = len(groups)
-    return [{"params": g, "lr": lr_min * (lr_max / lr_min) ** (i / (n - 1)) if n > 1 else lr_max} for i, g in enumerate(groups)]
-''',
+        "learning rates reversed (stem gets lr_max)": mutate(
+            "discriminative_param_groups", ("lrs = [lr_min * (lr_max / lr_min)", "lrs = [lr_max * (lr_min / lr_max)")),
+        "linear spacing instead of geometric": mutate(
+            "discriminative_param_groups", (_GROUPS_LRS, "lrs = list(np.linspace(lr_min, lr_max, n))")),
+        "exponent i / n: the head never reaches lr_max": mutate(
+            "discriminative_param_groups", (_GROUPS_LRS, "lrs = [lr_min * (lr_max / lr_min) ** (i / n) for i in range(n)]")),
+        "one group for the whole model": mutate(
+            "discriminative_param_groups",
+            ('return [{"params": g, "lr": lr} for g, lr in zip(groups, lrs)]',
+             'return [{"params": list(model.parameters()), "lr": lr_max}]')),
+        "forgets the head": mutate(
+            "discriminative_param_groups", (" + [list(head.parameters())]", "")),
+        "an empty group for every child without parameters": mutate(
+            "discriminative_param_groups", ("[g for g in groups if g] + ", "groups + ")),
+        "leaves frozen parameters out": mutate(
+            "discriminative_param_groups",
+            ("[list(child.parameters()) for child", "[[p for p in child.parameters() if p.requires_grad] for child"),
+            ("[list(head.parameters())]", "[[p for p in head.parameters() if p.requires_grad]]")),
     },
     "fine_tune_plain": {
-        "never freezes: phase 1 trains the whole model": _fine_tune(freeze="").replace(
-            '[{"params": list(head.parameters()), "lr": lr}]', '[{"params": list(model.parameters()), "lr": lr}]'),
-        "never unfreezes the body": _fine_tune(unfreeze=""),
-        "one learning rate for the whole model after unfreezing": _fine_tune(
-            groups='[{"params": list(model.parameters()), "lr": lr / 2}]'),
-        "learning rates reversed (stem fastest)": _fine_tune(groups="discriminative_param_groups(model, lr / 200, lr / 2)"),
-        "does not halve the learning rate": _fine_tune(groups="discriminative_param_groups(model, lr, lr / 100)"),
-        "validates in training mode (no model.eval())": _fine_tune(eval_mode=""),
-        "validates with gradients on": _fine_tune(no_grad="torch.enable_grad()"),
-        "model.train() only once, before the first epoch": _fine_tune(
-            train_mode_once="        model.train()\n", train_mode=""),
-        "constant learning rate (no one-cycle schedule)": _fine_tune(
-            scheduler="sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)"),
+        "never freezes: phase 1 trains the whole model": mutate(
+            "fine_tune_plain", (_FREEZE_BODY, ""),
+            ('[{"params": list(head.parameters()), "lr": lr}]', '[{"params": list(model.parameters()), "lr": lr}]')),
+        "never unfreezes the body": mutate(
+            "fine_tune_plain", ("    for p in model.parameters():\n        p.requires_grad_(True)\n", "")),
+        "one learning rate for the whole model after unfreezing": mutate(
+            "fine_tune_plain", (_PHASE2_GROUPS, '[{"params": list(model.parameters()), "lr": lr / 2}], pct')),
+        "learning rates reversed (stem fastest)": mutate(
+            "fine_tune_plain", (_PHASE2_GROUPS, "discriminative_param_groups(model, lr / 200, lr / 2), pct")),
+        "does not halve the learning rate": mutate(
+            "fine_tune_plain", (_PHASE2_GROUPS, "discriminative_param_groups(model, lr, lr / 100), pct")),
+        "validates in training mode (no model.eval())": mutate("fine_tune_plain", ("        model.eval()\n", "")),
+        "validates with gradients on": mutate("fine_tune_plain", ("with torch.no_grad():", "with torch.enable_grad():")),
+        "model.train() only once, before the first epoch": mutate(
+            "fine_tune_plain",
+            ("        for _ in progress_bar(range(n_epochs), leave=False):\n            model.train()\n",
+             "        model.train()\n        for _ in progress_bar(range(n_epochs), leave=False):\n")),
+        "constant learning rate (no one-cycle schedule)": mutate(
+            "fine_tune_plain",
+            ('sched = torch.optim.lr_scheduler.OneCycleLR(\n'
+             '            opt, max_lr=[g["lr"] for g in groups], total_steps=n_epochs * len(train_loader),\n'
+             '            pct_start=pct_start, div_factor=div, final_div_factor=1e5 / div)',
+             "sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)")),
     },
     "confusion_matrix": {
-        "transposed (rows are the predictions)": _CM.format(argmax=_CM_ARGMAX, body=_CM_BODY.replace(
-            "targets.long() * num_classes + preds.long()", "preds.long() * num_classes + targets.long()")),
-        "normalised rows instead of counts": _CM.format(argmax=_CM_ARGMAX, body=_CM_BODY.replace(
-            "return torch.bincount(index, minlength=num_classes * num_classes).reshape(num_classes, num_classes)",
-            "cm = torch.bincount(index, minlength=num_classes * num_classes).reshape(num_classes, num_classes).float()\n"
-            "    return cm / cm.sum(dim=1, keepdim=True).clamp(min=1)")),
-        "size from the data, not num_classes": _CM.format(argmax=_CM_ARGMAX, body=(
-            "n = int(max(preds.max(), targets.max())) + 1\n"
-            "    return torch.bincount(targets.long() * n + preds.long(), minlength=n * n).reshape(n, n)")),
-        "max instead of argmax for scores": _CM.format(argmax="preds = preds.max(dim=1).values if preds.ndim == 2 else preds",
-                                                        body=_CM_BODY),
+        "transposed (rows are the predictions)": mutate(
+            "confusion_matrix", ("targets.long().flatten() * num_classes + preds.long().flatten()",
+                                 "preds.long().flatten() * num_classes + targets.long().flatten()")),
+        "normalised rows instead of counts": mutate(
+            "confusion_matrix", (_CM_RETURN, _CM_RETURN.replace("return", "cm =") + ".float()\n"
+                                 "    return cm / cm.sum(dim=1, keepdim=True).clamp(min=1)")),
+        "size from the data, not num_classes": mutate(
+            "confusion_matrix", ("    index = ", "    num_classes = int(max(preds.max(), targets.max())) + 1\n    index = ")),
+        "max instead of argmax for scores": mutate(
+            "confusion_matrix", ("preds = preds.argmax(dim=1)", "preds = preds.max(dim=1).values")),
         "scikit-learn without labels= (missing classes dropped)": '''
 def confusion_matrix(preds, targets, num_classes):
     from sklearn.metrics import confusion_matrix as sk_confusion_matrix
@@ -405,50 +190,59 @@ def confusion_matrix(preds, targets, num_classes):
     preds = preds.argmax(dim=1) if preds.ndim == 2 else preds
     return sk_confusion_matrix(targets.numpy(), preds.numpy())
 ''',
-        "argmax over the wrong dimension": _CM.format(argmax="preds = preds.argmax(dim=0) if preds.ndim == 2 else preds",
-                                                       body=_CM_BODY),
+        "argmax over the wrong dimension": mutate("confusion_matrix", ("argmax(dim=1)", "argmax(dim=0)")),
     },
     "most_confused": {
-        "(predicted, actual) instead of (actual, predicted)": _most(a="vocab[p]", p="vocab[a]"),
-        "keeps the diagonal": _most(diagonal=""),
-        "count > min_count instead of >=": _most(cmp=">"),
-        "smallest counts first": _most(sort="sorted(cells, key=lambda cell: cell[2])"),
-        "ties broken by name": _most(sort="sorted(cells, key=lambda cell: (-cell[2], cell[0], cell[1]))"),
-        "not sorted": _most(sort="cells"),
-        "class indices instead of names": _most(a="a", p="p"),
+        "(predicted, actual) instead of (actual, predicted)": mutate(
+            "most_confused", ("(vocab[a], vocab[p],", "(vocab[p], vocab[a],")),
+        "keeps the diagonal": mutate("most_confused", ("if a != p and cm", "if cm")),
+        "count > min_count instead of >=": mutate("most_confused", (">= min_count]", "> min_count]")),
+        "smallest counts first": mutate("most_confused", (", reverse=True)", ")")),
+        "ties broken by name": mutate("most_confused", (_MOST_SORT, "key=lambda cell: (-cell[2], cell[0], cell[1]))")),
+        "not sorted": mutate(
+            "most_confused", (f"return sorted(cells, {_MOST_SORT}  # sorted is stable: ties stay row by row", "return cells")),
+        "class indices instead of names": mutate("most_confused", ("(vocab[a], vocab[p],", "(a, p,")),
     },
     "grad_cam": {
-        "no ReLU": _cam(cam="alpha = grads[0].mean(dim=(1, 2))\n    cam = (alpha[:, None, None] * acts[0]).sum(dim=0)"),
-        "gradient of the predicted class even when class_idx is given": _cam(
-            choose="class_idx = int(out[0].argmax())"),
-        "class_idx=None explains class 0": _cam(choose="if class_idx is None:\n        class_idx = 0"),
-        "gradient times activation, no averaging": _cam(cam="cam = F.relu((grads[0] * acts[0]).sum(dim=0))"),
-        "averages the gradient over channels instead of positions": _cam(
-            cam="alpha = grads[0].mean(dim=0)\n    cam = F.relu((alpha[None] * acts[0]).sum(dim=0))"),
-        "no upsampling: the map stays at the layer's size": _cam(resize="pass"),
-        "softmax probability instead of the logit": _cam(score="score = out.softmax(dim=1)[0, class_idx]"),
-        "leaves the hook on the layer": _cam(forward="out = model(x)"),
+        "no ReLU": mutate("grad_cam", (_CAM_RELU, _CAM_RELU.replace("F.relu(", "", 1)[:-1])),
+        "gradient of the predicted class even when class_idx is given": mutate(
+            "grad_cam", ("    if class_idx is None:\n        class_idx = int(out[0].argmax())",
+                         "    class_idx = int(out[0].argmax())")),
+        "class_idx=None explains class 0": mutate("grad_cam", ("class_idx = int(out[0].argmax())", "class_idx = 0")),
+        "gradient times activation, no averaging": mutate(
+            "grad_cam", ("    alpha = grads[0].as_subclass(torch.Tensor).mean(dim=(1, 2))\n", ""),
+            ("alpha[:, None, None]", "grads[0].as_subclass(torch.Tensor)")),
+        "averages the gradient over channels instead of positions": mutate(
+            "grad_cam", (".mean(dim=(1, 2))", ".mean(dim=0)"), ("alpha[:, None, None]", "alpha[None]")),
+        "no upsampling: the map stays at the layer's size": mutate(
+            "grad_cam",
+            ('    cam = F.interpolate(cam[None, None], size=x.shape[-2:], mode="bilinear", align_corners=False)[0, 0]\n', "")),
+        "softmax probability instead of the logit": mutate(
+            "grad_cam", ("grad(out[0, class_idx], acts)", "grad(out.softmax(dim=1)[0, class_idx], acts)")),
+        "leaves the hook on the layer": mutate(
+            "grad_cam", ("    try:\n        out = model(x).as_subclass(torch.Tensor)\n    finally:\n        handle.remove()",
+                         "    out = model(x).as_subclass(torch.Tensor)")),
     },
     "embed_tsne": {
-        "random initialisation": _tsne(call=_TSNE_OK["call"].replace('init="pca"', 'init="random"')),
-        "perplexity always 30": _tsne(call=_TSNE_OK["call"].replace("min(30.0, (len(X) - 1) / 3)", "30.0")),
-        "perplexity min(30, N - 1)": _tsne(call=_TSNE_OK["call"].replace("min(30.0, (len(X) - 1) / 3)", "min(30.0, len(X) - 1)")),
-        "PCA instead of t-SNE": _tsne(call="__import__('sklearn.decomposition').decomposition.PCA(2).fit_transform(X)"),
-        "three components": _tsne(call=_TSNE_OK["call"].replace("n_components=2", "n_components=3")),
-        "standardises the features first": _tsne(cast="((X - X.mean(0)) / (X.std(0) + 1e-8)).astype(np.float32)"),
-        "keeps float64 features": _tsne(cast="X"),
+        "random initialisation": mutate("embed_tsne", ('init="pca", perplexity=min(30.0, (len(X)',
+                                                       'init="random", perplexity=min(30.0, (len(X)')),
+        "perplexity always 30": mutate("embed_tsne", ("min(30.0, (len(X) - 1) / 3)", "30.0")),
+        "perplexity min(30, N - 1)": mutate("embed_tsne", ("(len(X) - 1) / 3", "len(X) - 1")),
+        "PCA instead of t-SNE": mutate(
+            "embed_tsne", (_TSNE_RETURN, "return __import__('sklearn.decomposition').decomposition.PCA(2).fit_transform(X)")),
+        "three components": mutate("embed_tsne", ("return TSNE(n_components=2", "return TSNE(n_components=3")),
+        "standardises the features first": mutate(
+            "embed_tsne", ("X = X.astype(np.float32)", "X = ((X - X.mean(0)) / (X.std(0) + 1e-8)).astype(np.float32)")),
+        "keeps float64 features": mutate("embed_tsne", ("    X = X.astype(np.float32)\n", "")),
     },
     "predict_breed": {
-        "the class index instead of the name": _PREDICT.format(result="int(index), float(probs[index])"),
-        "the probability of class 0": _PREDICT.format(result="str(breed), float(probs[0])"),
-        "the whole probability vector": _PREDICT.format(result="str(breed), probs"),
-        "a percentage": _PREDICT.format(result="str(breed), 100 * float(probs[index])"),
-        "a tensor, not a float": _PREDICT.format(result="str(breed), probs[index]"),
-        "reads the breed from the file name": '''
-def predict_breed(learner, image):
-    breed, index, probs = learner.predict(image)
-    return re.match(r"^(.+)_\\d+\\.jpg$", Path(image).name).group(1), float(probs[index])
-''',
+        "the class index instead of the name": mutate("predict_breed", ("str(breed)", "int(index)")),
+        "the probability of class 0": mutate("predict_breed", ("float(probs[index])", "float(probs[0])")),
+        "the whole probability vector": mutate("predict_breed", ("float(probs[index])", "probs")),
+        "a percentage": mutate("predict_breed", ("float(probs[index])", "100 * float(probs[index])")),
+        "a tensor, not a float": mutate("predict_breed", ("float(probs[index])", "probs[index]")),
+        "reads the breed from the file name": mutate(
+            "predict_breed", ("str(breed)", r're.match(r"^(.+)_\d+\.jpg$", Path(image).name).group(1)')),
         "runs the model on the raw photo, without fastai's transforms": '''
 def predict_breed(learner, image):
     img = PILImage.create(image)
@@ -464,12 +258,12 @@ def predict_breed(learner, image):
 
 ALTERNATIVES = {
     "breed_from_filename": {
-        "stem and split": _BREED.format(body='return "_".join(Path(name).stem.split("_")[:-1])'),
-        "rsplit": _BREED.format(body='return Path(name).name.rsplit("_", 1)[0]'),
+        "stem and split": 'def breed_from_filename(name):\n    return "_".join(Path(name).stem.split("_")[:-1])\n',
+        "rsplit": 'def breed_from_filename(name):\n    return Path(name).name.rsplit("_", 1)[0]\n',
     },
     "is_cat": {
-        "regex": _IS_CAT.format(body='return re.match(r"[A-Z]", Path(name).name) is not None'),
-        "compare with upper()": _IS_CAT.format(body="first = Path(name).name[0]\n    return first != first.lower()"),
+        "regex": 'def is_cat(name):\n    return re.match(r"[A-Z]", Path(name).name) is not None\n',
+        "compare with upper()": "def is_cat(name):\n    first = Path(name).name[0]\n    return first != first.lower()\n",
     },
     "pets_path": {
         "through data.pets_images_dir": '''
@@ -479,7 +273,9 @@ def pets_path(profile=None):
         print(f"{profile} profile: the 370-photo sample shipped with the course")
     return data.pets_images_dir(profile)  # full: the download, or the sample with one [offline] line
 ''',
-        "explicit branches": _PETS_PATH_OK,
+        "explicit branches": mutate(
+            "pets_path", (_PETS_OFFLINE_PRINT, '            print(f"offline ({err}): using the shipped 370-photo sample")\n'),
+            (_PETS_QUICK_PRINT, '    print("quick profile: using the shipped 370-photo sample")\n')),
     },
     "pets_dataloaders": {
         "ImageDataLoaders.from_name_re": '''
@@ -487,7 +283,8 @@ def pets_dataloaders(path, size=224, presize=460, bs=64, valid_pct=0.2, seed=42)
     return ImageDataLoaders.from_name_re(path, get_image_files(path), r"^(.+)_\\d+\\.jpg$", valid_pct=valid_pct, seed=seed,
                                          item_tfms=Resize(presize), batch_tfms=aug_transforms(size=size, min_scale=0.75), bs=bs)
 ''',
-        "DataBlock labelled with breed_from_filename": _dls(get_y="lambda p: breed_from_filename(p.name)"),
+        "DataBlock labelled with breed_from_filename": mutate(
+            "pets_dataloaders", (_DLS_GET_Y, "get_y=lambda p: breed_from_filename(p.name)")),
     },
     "train_fastai": {
         "positional arguments, two metrics": '''
@@ -507,8 +304,9 @@ def make_transfer_model(num_classes, arch="resnet34", pretrained=True):
     head = nn.Sequential(nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(1), nn.Linear(net.fc.in_features, num_classes))
     return nn.Sequential(body, head)
 ''',
-        "fastai's create_body": _transfer().replace("body = nn.Sequential(*list(backbone.children())[:-2])",
-                                                             "body = create_body(backbone, pretrained=False, cut=-2)"),
+        "fastai's create_body": mutate(
+            "make_transfer_model",
+            ("body = nn.Sequential(*list(backbone.children())[:-2])", "body = create_body(backbone, pretrained=False, cut=-2)")),
     },
     "count_trainable": {
         "filter": "def count_trainable(model):\n    return int(sum(p.numel() for p in filter(lambda p: p.requires_grad, model.parameters())))\n",
@@ -516,7 +314,9 @@ def make_transfer_model(num_classes, arch="resnet34", pretrained=True):
                  "        if p.requires_grad:\n            total += p.nelement()\n    return total\n"),
     },
     "discriminative_param_groups": {
-        "np.geomspace": _groups(lrs="[float(v) for v in np.geomspace(lr_min, lr_max, n)] if n > 1 else [lr_max]"),
+        "np.geomspace": mutate(
+            "discriminative_param_groups",
+            (_GROUPS_LRS, "lrs = [float(v) for v in np.geomspace(lr_min, lr_max, n)] if n > 1 else [lr_max]")),
         "torch.logspace": '''
 def discriminative_param_groups(model, lr_max, lr_min):
     parts = [c for c in model[0].children() if any(True for _ in c.parameters())] + [model[1]]
