@@ -3,8 +3,9 @@ correct solution gets full marks, graded through the autograder like a student's
 
 Mutants of different exercises share a notebook (one grading run per round) unless one exercise's
 reference solution calls the other, so a mutant is never "caught" only by a neighbour's mistake.
-Rounds grade a graded slice of the notebook (the round's exercises, their tests and the cells those need), not
-its figures, demos and other tests: the same tests on the same code, in a fraction of the time.
+Each round grades a slice of the notebook (its exercises, their tests and the cells those need; see
+notebook_slice.py), not the figures, demos and other tests: the same tests on the same code, in a fraction
+of the time.
 """
 from __future__ import annotations
 
