@@ -18,8 +18,13 @@ from autograder.markers import marker_of, tests_by_exercise
 from conftest import COURSE
 
 
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+@functools.lru_cache(maxsize=None)
 def parse_cell(code: str) -> ast.Module:
-    """A code cell's syntax tree, IPython magics turned into the calls they stand for."""
+    """A code cell's syntax tree, IPython magics turned into the calls they stand for (cached: every round
+    slices the same cells; callers only read the tree)."""
     from IPython.core.inputtransformer2 import TransformerManager
 
     return ast.parse(TransformerManager().transform_cell(code))
@@ -30,26 +35,29 @@ def names_used(code: str) -> set[str]:
     return {n.id for n in ast.walk(parse_cell(code)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
+def imported_names(tree: ast.Module) -> set[str]:
+    return {(a.asname or a.name).split(".")[0] for n in ast.walk(tree)
+            if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+
+
 def reads_and_changes(code: str, modules: frozenset = frozenset()) -> tuple[set[str], set[str]]:
-    """Names a cell reads, and names it binds or changes at its top level (`x = ...`, `def x`, `import x`,
-    `x.attr = ...`, `x[i] = ...`, `x.method(...)`, which may change x in place; a call on a module such as
-    `torch.manual_seed(0)` or `plt.show()` does not count)."""
+    """Names a cell reads, and names it binds or changes (`x = ...`, `def x`, `import x`, `x.attr = ...`,
+    `x[i] = ...`, and a top-level `x.method(...)`, which may change x in place; a call on a module such as
+    `torch.manual_seed(0)` or `plt.show()` does not count). Names bound inside functions count as changed
+    too: keeping a cell too many is safe, dropping one a test needs is not."""
     tree = parse_cell(code)
-    changed = set()
+    nodes = list(ast.walk(tree))
+    names = [n for n in nodes if isinstance(n, ast.Name)]
+    defined = {n.name for n in tree.body if isinstance(n, DEFINITIONS)} | imported_names(tree)
+    changed = {n.id for n in names if isinstance(n.ctx, ast.Store)} | defined
+    for node in nodes:
+        if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Store):
+            base = node.value
+            while isinstance(base, (ast.Attribute, ast.Subscript)):
+                base = base.value
+            if isinstance(base, ast.Name):
+                changed.add(base.id)
     for statement in tree.body:
-        for node in ast.walk(statement):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                changed.add(node.id)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node in tree.body:
-                changed.add(node.name)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                changed |= {(a.asname or a.name).split(".")[0] for a in node.names}
-            elif isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Store):
-                base = node.value
-                while isinstance(base, (ast.Attribute, ast.Subscript)):
-                    base = base.value
-                if isinstance(base, ast.Name):
-                    changed.add(base.id)
         if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
             func = statement.value.func
             while isinstance(func, (ast.Attribute, ast.Subscript, ast.Call)):
@@ -57,13 +65,11 @@ def reads_and_changes(code: str, modules: frozenset = frozenset()) -> tuple[set[
             if isinstance(func, ast.Name) and func is not statement.value.func and func.id not in modules:
                 changed.add(func.id)
     # a name the cell binds anywhere (locals and parameters too) is its own, not a need on earlier cells
-    bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
-    bound |= {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
-    bound |= {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
-    bound |= {(a.asname or a.name).split(".")[0] for n in ast.walk(tree)
-              if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+    bound = {n.id for n in names if not isinstance(n.ctx, ast.Load)} | defined
+    bound |= {a.arg for a in nodes if isinstance(a, ast.arg)}
+    reads = {n.id for n in names if isinstance(n.ctx, ast.Load)} - bound
     # get_ipython is how the magics parse: the kernel's own, never another cell's
-    return names_used(code) - bound - {"get_ipython"}, changed - {"get_ipython"}
+    return reads - {"get_ipython"}, changed - {"get_ipython"}
 
 
 def graded_slice(source, exercises: frozenset | None = None):
@@ -73,10 +79,8 @@ def graded_slice(source, exercises: frozenset | None = None):
     the cut loses nothing the tests rely on."""
     nb = copy.deepcopy(source)
     owner = {test: exercise for exercise, tests in tests_by_exercise(nb).items() for test in tests}
-    modules = frozenset(alias.asname or alias.name.split(".")[0]
-                        for cell in nb.cells if cell.cell_type == "code"
-                        for node in ast.walk(parse_cell(cell.source))
-                        if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names)
+    modules = frozenset().union(*(imported_names(parse_cell(cell.source)) for cell in nb.cells
+                                  if cell.cell_type == "code"))
     needed: set[str] = set()
     keep = []
     for cell in reversed(nb.cells):
