@@ -33,9 +33,13 @@ def load_mutants(assignment: str):
     module = importlib.util.module_from_spec(spec)
     # the reference solutions, so a mutant is written as one edit of them instead of a copy
     reference = {e: code.split("\n", 1)[1] for e, code in solutions(Course(ROOT).source(assignment)).items()}
-    module.REFERENCE = reference
-    module.mutate = functools.partial(edit_reference, reference)
     spec.loader.exec_module(module)
+    from autograder.proof import Edit
+    for table in (module.MUTANTS, module.ALTERNATIVES):
+        for entries in table.values():
+            for name, code in entries.items():
+                if isinstance(code, Edit):
+                    entries[name] = code.apply(reference[code.exercise])
     return module
 
 

@@ -5,7 +5,7 @@ Every mutant must lose points on its own exercise's tests; every alternative mus
 Most mutants are the source's reference cell with one mistake edited in, so the mistake is easy to see.
 """
 
-# load_mutants provides mutate(exercise, (old, new), ...): the source's solution cell with those edits.
+from autograder.proof import mutate
 
 MUTANTS = {
     "correlate2d": {

@@ -7,11 +7,16 @@ Most mutants are the source's reference cell with one mistake edited in, so the 
 """
 import textwrap
 
-# load_mutants provides mutate(exercise, (old, new), ...): the source's solution cell with those edits.
+from autograder.proof import mutate
 
-# train_small_cnn's end-of-epoch evaluation and history update, from `model.eval()` up to `return history`
-_TRAIN = REFERENCE["train_small_cnn"]
-_EPOCH_END = _TRAIN[_TRAIN.index("        model.eval()\n"):_TRAIN.index("    return history")]
+
+
+def _epoch_end_inside_the_batch_loop(code: str) -> str:
+    """train_small_cnn's end-of-epoch evaluation and history update (from `model.eval()` up to
+    `return history`) indented one level, into the loop over batches."""
+    block = code[code.index("        model.eval()\n"):code.index("    return history")]
+    return code.replace(block, textwrap.indent(block, "    "), 1)
+
 
 MUTANTS = {
     "pool2d": {
@@ -280,7 +285,7 @@ import math
                                 "correct = (model(x_train).argmax(dim=1) == y_train).sum().item()"),
             ("correct / len(x_valid)", "correct / len(x_train)")),
         # the end-of-epoch block indented one level too far: it runs after every batch
-        "history appended per batch": mutate("train_small_cnn", (_EPOCH_END, textwrap.indent(_EPOCH_END, "    "))),
+        "history appended per batch": mutate("train_small_cnn", _epoch_end_inside_the_batch_loop),
         "validation loss summed over the set": mutate("train_small_cnn", ("loss_sum / len(x_valid)", "loss_sum")),
         "returns the model instead of the history": mutate(
             "train_small_cnn", ("    return history", "    return model")),

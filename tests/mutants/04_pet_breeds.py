@@ -7,7 +7,7 @@ The notebook has already imported re, Path, numpy as np, torch, nn, F, torchvisi
 cnn_course.data as data and everything in fastai.vision.all.
 """
 
-# load_mutants provides mutate(exercise, (old, new), ...): the source's solution cell with those edits.
+from autograder.proof import mutate
 
 _PETS_QUICK_PRINT = '    print(f"profile {profile!r}: using the 370-photo Oxford-IIIT Pet sample shipped with the course")\n'
 _PETS_OFFLINE_PRINT = ('            print(f"offline ({type(err).__name__}): using the 370-photo Oxford-IIIT Pet sample '
