@@ -25,7 +25,7 @@ _TSNE = 'TSNE(n_components=2, init="pca", perplexity=min(30.0, (n - 1) / 3), ran
 
 MUTANTS = {
     "rotate_batch": {
-        "rotates clockwise": mutate("rotate_batch", ("torch.rot90(x, k, dims=(2, 3))", "torch.rot90(x, -k, dims=(2, 3))")),
+        "rotates clockwise": mutate("rotate_batch", ("torch.rot90(x, k, dims=(2, 3)) for k", "torch.rot90(x, -k, dims=(2, 3)) for k")),
         "interleaves the rotations of each image (labels in blocks)": mutate(
             "rotate_batch", (_ROTATED, "torch.stack([torch.rot90(x, k, dims=(2, 3)) for k in range(4)], dim=1).flatten(0, 1)")),
         "labels with repeat instead of repeat_interleave": mutate(
@@ -35,7 +35,7 @@ MUTANTS = {
             "rotate_batch", (_ROTATED, "torch.cat([x, torch.rot90(x, 1, dims=(2, 3)), x.flip(2), torch.rot90(x, 3, dims=(2, 3))])")),
         "90 degrees as a transpose": mutate(
             "rotate_batch", (_ROTATED, "torch.cat([x, x.transpose(2, 3), torch.rot90(x, 2, dims=(2, 3)), x.transpose(2, 3).flip(2, 3)])")),
-        "rotates the channel and row axes": mutate("rotate_batch", ("dims=(2, 3)", "dims=(1, 2)")),
+        "rotates the channel and row axes": mutate("rotate_batch", ("dims=(2, 3)) for k", "dims=(1, 2)) for k")),
     },
     "two_views": {
         "the second view is a copy of the first (one shared crop)": mutate("two_views", (_VIEW2, "view2 = view1.clone()")),
@@ -98,7 +98,7 @@ MUTANTS = {
         "optimizer without the head": mutate(
             "pretrain_simclr", (_ADAM, "optimizer = torch.optim.Adam(encoder.parameters(), lr=lr)")),
         "encoder left in evaluation mode": mutate("pretrain_simclr", ("        encoder.train()\n", "        encoder.eval()\n")),
-        "temperature not passed on": mutate("pretrain_simclr", ("loss_fn(z1, z2, temperature)", "loss_fn(z1, z2, 0.5)")),
+        "temperature not passed on": mutate("pretrain_simclr", ("            loss = loss_fn(z1, z2, temperature)\n", "            loss = loss_fn(z1, z2, 0.5)\n")),
         "one loss per epoch": mutate(
             "pretrain_simclr", ("        for x, _ in progress_bar(loader, parent=bar):\n",
                                 "        epoch_losses = []\n        for x, _ in progress_bar(loader, parent=bar):\n"),
@@ -173,19 +173,20 @@ def label_efficiency(run, inits, n, fractions=(0.01, 0.1, 1.0), seeds=(0, 1, 2))
         "truncates instead of rounding": mutate("label_efficiency", (_SUBSET, "indices = order[:max(1, int(fraction * n))]")),
         "no minimum of one label": mutate("label_efficiency", (_SUBSET, "indices = order[:round(fraction * n)]")),
         "ignores the seed when drawing the subset": mutate(
-            "label_efficiency", ("torch.Generator().manual_seed(seed)", "torch.Generator().manual_seed(0)")),
+            "label_efficiency", ("order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))",
+                                 "order = torch.randperm(n, generator=torch.Generator().manual_seed(0))")),
         "keeps the last seed's accuracy instead of the mean": mutate(
             "label_efficiency", ("(float(values.mean()), std)", "(float(values[-1]), std)")),
         "the first entries instead of a random subset": mutate(
             "label_efficiency", (_SUBSET, "indices = torch.arange(n)[:max(1, round(fraction * n))]")),
     },
     "embed_and_tsne": {
-        "random initialisation": mutate("embed_and_tsne", ('init="pca"', 'init="random"')),
+        "random initialisation": mutate("embed_and_tsne", ("return " + _TSNE, "return " + _TSNE.replace('init="pca"', 'init="random"'))),
         "features in training mode": mutate("embed_and_tsne", ("    encoder.eval()\n", "")),
         "t-SNE of the images, not the features": mutate(
             "embed_and_tsne", ("features = encoder(images.to(device)).flatten(1)", "features = images.flatten(1)")),
         "fixed perplexity of 30": mutate("embed_and_tsne", ("perplexity=min(30.0, (n - 1) / 3)", "perplexity=min(30.0, n - 1)")),
-        "seed not passed on": mutate("embed_and_tsne", ("random_state=seed", "random_state=0")),
+        "seed not passed on": mutate("embed_and_tsne", ("return " + _TSNE, "return " + _TSNE.replace("random_state=seed", "random_state=0"))),
         "PCA to two dimensions instead of t-SNE": mutate(
             "embed_and_tsne", ("return " + _TSNE + ".fit_transform(features)",
                                "from sklearn.decomposition import PCA\n    return PCA(n_components=2).fit_transform(features)")),
