@@ -55,7 +55,7 @@ MUTANTS = {
     },
     "nt_xent_loss": {
         "temperature applied twice": mutate("nt_xent_loss", (_LOGITS, _LOGITS + " / temperature")),
-        "self-similarity not masked": mutate("nt_xent_loss", (_MASK + "\n", "")),
+        "self-similarity not masked": mutate("nt_xent_loss", ("    " + _MASK + "\n", "")),
         "self-similarity masked with 0 instead of -inf": mutate(
             "nt_xent_loss", (_MASK, "logits = logits.masked_fill(self_mask, 0.0)")),
         "positives on the wrong diagonal (each view its own positive)": mutate(
@@ -186,7 +186,8 @@ def label_efficiency(run, inits, n, fractions=(0.01, 0.1, 1.0), seeds=(0, 1, 2))
         "t-SNE of the images, not the features": mutate(
             "embed_and_tsne", ("features = encoder(images.to(device)).flatten(1)", "features = images.flatten(1)")),
         "fixed perplexity of 30": mutate("embed_and_tsne", ("perplexity=min(30.0, (n - 1) / 3)", "perplexity=min(30.0, n - 1)")),
-        "seed not passed on": mutate("embed_and_tsne", ("return " + _TSNE, "return " + _TSNE.replace("random_state=seed", "random_state=0"))),
+        "features computed with autograd on": mutate(
+            "embed_and_tsne", ("    with torch.no_grad():\n        features", "    if True:\n        features")),
         "PCA to two dimensions instead of t-SNE": mutate(
             "embed_and_tsne", ("return " + _TSNE + ".fit_transform(features)",
                                "from sklearn.decomposition import PCA\n    return PCA(n_components=2).fit_transform(features)")),
