@@ -1,4 +1,4 @@
-"""``python -m autograder COMMAND``: release, grade, feedback, export, sync-metadata, demo."""
+"""``python -m autograder COMMAND``: release, grade, prove, feedback, export, sync-metadata, demo."""
 from __future__ import annotations
 
 import argparse
@@ -8,10 +8,13 @@ from pathlib import Path
 
 import nbformat
 
+from . import results as results_format
 from .course import Course, CourseError, generate_release
 from .execute import GraderError, Limits
-from .grade import PROFILE_LIMITS, Options, find_submissions, grade_all, gradescope_results
+from .grade import PROFILE_LIMITS, Options, grade_all
 from .markers import sync_metadata
+from .results import Result
+from .submission import find_submissions
 
 EXAMPLES = "examples/submitted"
 
@@ -24,55 +27,91 @@ def _resolve_profile(name: str) -> str:
     return profile("auto")
 
 
-def grade_table(results: list[dict]) -> str:
-    width = max([7] + [len(r["student"]) for r in results])
+def grade_table(results: list[Result]) -> str:
+    width = max([7] + [len(r.student) for r in results])
     lines = [f"{'student':<{width}}  {'score':>11}  {'seconds':>7}  notes"]
     for r in results:
-        note = "; ".join(r["notes"])
-        lines.append(f"{r['student']:<{width}}  {r['score']:>5g} / {r['max_score']:<3g}  {r['duration_s']:>7.1f}  "
+        note = "; ".join(r.notes)
+        lines.append(f"{r.student:<{width}}  {r.score:>5g} / {r.max_score:<3g}  {r.duration_s:>7.1f}  "
                      f"{note[:90] + ('…' if len(note) > 90 else '')}")
     return "\n".join(lines)
 
 
-def cmd_grade(args) -> int:
+def _write_json(path: Path, data: dict) -> None:
+    Path(path).write_text(json.dumps(data, indent=2) + "\n")
+
+
+def grade(course: Course, target: Path, assignment: str, options: Options, json_out: Path | None = None,
+          gradescope: Path | None = None, gradebook: bool = True) -> list[Result]:
+    """Grade a notebook or a folder of submissions; record, print and write the results."""
     from .gradebook import record
 
-    course = Course(Path(args.course_dir).resolve())
+    subs = find_submissions(Path(target), assignment, course.source_path(assignment).name)
+    if not subs:
+        print(f"no submissions for {assignment} in {target}", file=sys.stderr)
+        return []
+    graded = grade_all(subs, course.assignment(assignment), options)
+    results = [r for r, _ in graded]
+    if gradebook:
+        record(course, assignment, graded)
+    print(grade_table(results))
+    if json_out:
+        _write_json(json_out, results_format.report(results, assignment, options.profile, options.device, options.jobs))
+    if gradescope:
+        out = Path(gradescope)
+        if len(results) == 1 and out.suffix == ".json":
+            _write_json(out, results[0].to_gradescope())
+        else:
+            out.mkdir(parents=True, exist_ok=True)
+            for r in results:
+                _write_json(out / f"{r.student}.json", r.to_gradescope())
+    return results
+
+
+def release(course: Course, assignments: list[str]) -> None:
+    for assignment in assignments or course.assignments():
+        print(f"released {generate_release(course, assignment).relative_to(course.root)}")
+
+
+def feedback(course: Course, assignment: str) -> None:
+    course.nbgrader("generate_feedback", assignment, "--force")
+    print(f"feedback in {course.root / 'feedback'}")
+
+
+def export(course: Course, to: Path) -> None:
+    course.nbgrader("export", f"--CsvExportPlugin.filename={Path(to).resolve()}")
+    print(f"grades exported to {to}")
+
+
+def _options(args) -> Options:
     profile = _resolve_profile(args.profile)
     base = PROFILE_LIMITS[profile]
     limits = Limits(cell_timeout=args.cell_timeout or base.cell_timeout,
                     total_timeout=args.timeout or base.total_timeout,
                     memory_mb=args.memory_mb or base.memory_mb)
-    options = Options(profile=profile, device=args.device, jobs=args.jobs, limits=limits)
-    notebook_name = course.source_path(args.assignment).name
-    subs = find_submissions(Path(args.target), args.assignment, notebook_name)
-    if not subs:
-        print(f"no submissions for {args.assignment} in {args.target}", file=sys.stderr)
-        return 0
-    graded = grade_all(subs, args.assignment, course, options)
-    results = [r for r, _ in graded]
-    if not args.no_gradebook:
-        record(course, args.assignment, graded)
-    print(grade_table(results))
-    if args.json:
-        report = {"assignment": args.assignment, "profile": profile, "device": args.device,
-                  "jobs": args.jobs, "submissions": results}
-        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
-    if args.gradescope:
-        out = Path(args.gradescope)
-        if len(results) == 1 and out.suffix == ".json":
-            out.write_text(json.dumps(gradescope_results(results[0]), indent=2) + "\n")
-        else:
-            out.mkdir(parents=True, exist_ok=True)
-            for r in results:
-                (out / f"{r['student']}.json").write_text(json.dumps(gradescope_results(r), indent=2) + "\n")
+    return Options(profile=profile, device=args.device, jobs=args.jobs, limits=limits)
+
+
+def cmd_grade(args) -> int:
+    grade(Course(Path(args.course_dir).resolve()), Path(args.target), args.assignment, _options(args),
+          args.json, args.gradescope, gradebook=not args.no_gradebook)
     return 0
 
 
-def cmd_release(args) -> int:
+def cmd_prove(args) -> int:
+    from .proof import prove
+
     course = Course(Path(args.course_dir).resolve())
-    for assignment in args.assignments or course.assignments():
-        print(f"released {generate_release(course, assignment).relative_to(course.root)}")
+    verdicts = prove(course, args.assignment, set(args.exercise) if args.exercise else None, args.jobs)
+    bad = [v for v in verdicts if not v.holds]
+    mutants = sum(v.kind == "mutant" for v in verdicts)
+    print(f"{args.assignment}: {mutants} mutants, {len(verdicts) - mutants} alternatives, "
+          + ("all hold" if not bad else f"{len(bad)} do not hold"))
+    return 1 if bad else 0
+
+
+def cmd_release(args) -> int:
+    release(Course(Path(args.course_dir).resolve()), args.assignments)
     return 0
 
 
@@ -89,35 +128,32 @@ def cmd_sync(args) -> int:
 
 
 def cmd_feedback(args) -> int:
-    course = Course(Path(args.course_dir).resolve())
-    course.nbgrader("generate_feedback", args.assignment, "--force")
-    print(f"feedback in {course.root / 'feedback'}")
+    feedback(Course(Path(args.course_dir).resolve()), args.assignment)
     return 0
 
 
 def cmd_export(args) -> int:
-    course = Course(Path(args.course_dir).resolve())
-    course.nbgrader("export", f"--CsvExportPlugin.filename={Path(args.to).resolve()}")
-    print(f"grades exported to {args.to}")
+    export(Course(Path(args.course_dir).resolve()), Path(args.to))
     return 0
 
 
 def cmd_demo(args) -> int:
     """The main job: release every assignment, grade the bundled submissions, feedback, export."""
     course = Course(Path(args.course_dir).resolve())
-    cmd_release(argparse.Namespace(course_dir=args.course_dir, assignments=[]))
+    release(course, [])
     examples = course.root / EXAMPLES
+    # the example class holds an infinite loop; its notebooks need seconds per cell
+    profile = _resolve_profile("auto")
+    options = Options(profile=profile, device="auto", jobs=args.jobs,
+                      limits=Limits(cell_timeout=30, total_timeout=PROFILE_LIMITS[profile].total_timeout))
     for assignment in course.assignments():
         if not any(examples.glob(f"*/{assignment}")):
             continue
         print(f"\n== grading the example submissions of {assignment} ({args.jobs} at a time)")
-        cmd_grade(argparse.Namespace(
-            target=str(examples), assignment=assignment, jobs=args.jobs, device="auto", profile="auto",
-            json=str(course.root / f"grades-{assignment}.json"), gradescope=None, course_dir=args.course_dir,
-            # the example class holds an infinite loop; its notebooks need seconds per cell
-            cell_timeout=30, timeout=None, memory_mb=None, no_gradebook=False))
-        cmd_feedback(argparse.Namespace(course_dir=args.course_dir, assignment=assignment))
-    return cmd_export(argparse.Namespace(course_dir=args.course_dir, to=str(course.root / "grades.csv")))
+        grade(course, examples, assignment, options, json_out=course.root / f"grades-{assignment}.json")
+        feedback(course, assignment)
+    export(course, course.root / "grades.csv")
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -138,6 +174,12 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--memory-mb", type=int, help="memory limit of one kernel")
     g.add_argument("--no-gradebook", action="store_true", help="do not write gradebook.db and autograded/")
     g.set_defaults(run=cmd_grade)
+
+    pr = sub.add_parser("prove", help="grade every mutant and alternative of an assignment (tests/mutants/)")
+    pr.add_argument("assignment")
+    pr.add_argument("--exercise", action="append", help="only this exercise's (repeatable)")
+    pr.add_argument("--jobs", type=int, default=1, help="rounds graded in parallel")
+    pr.set_defaults(run=cmd_prove)
 
     r = sub.add_parser("release", help="generate release/ from source/ with nbgrader")
     r.add_argument("assignments", nargs="*", help="default: all")

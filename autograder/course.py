@@ -7,7 +7,8 @@
 from __future__ import annotations
 
 import copy
-import os
+import functools
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -15,15 +16,9 @@ from pathlib import Path
 
 import nbformat
 
+from .assignment import Assignment, Delimiters
+from .environment import REPO_ROOT, course_env
 from .markers import marker_of, sync_metadata
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-# nbgrader's gradebook runs `alembic` by name: put this interpreter's bin folder on PATH, so the grader
-# works when started as `.venv/bin/python -m autograder` without activating the environment.
-_BIN = str(Path(sys.executable).parent)
-if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
-    os.environ["PATH"] = os.pathsep.join([_BIN, os.environ.get("PATH", "")])
 
 
 class CourseError(Exception):
@@ -54,6 +49,24 @@ class Course:
     def source(self, assignment: str) -> nbformat.NotebookNode:
         return nbformat.read(self.source_path(assignment), as_version=4)
 
+    @property
+    def delimiters(self) -> Delimiters:
+        return Delimiters.of_course(self.root)
+
+    def assignment(self, name: str) -> Assignment:
+        """The assignment's source notebook, parsed (once per version of the file)."""
+        path = self.source_path(name)
+        return _parsed(path, path.stat().st_mtime_ns, self.delimiters)
+
+    def copy_to(self, root: Path, folders: tuple[str, ...] = ("source", "release")) -> "Course":
+        """A scratch course (its own gradebook, autograded/ and feedback/) with these folders of this one."""
+        root = Path(root)
+        root.mkdir(parents=True, exist_ok=True)
+        for name in folders:
+            shutil.copytree(self.root / name, root / name)
+        shutil.copy(self.root / "nbgrader_config.py", root)
+        return Course(root)
+
     def release_path(self, assignment: str) -> Path:
         return self.root / "release" / assignment / self.source_path(assignment).name
 
@@ -61,11 +74,15 @@ class Course:
         """Run one nbgrader command on this course; raise CourseError with its log when it fails."""
         cmd = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={self.root}"]
         # nbgrader_config.py names our feedback preprocessor: nbgrader must be able to import it
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
-        done = subprocess.run(cmd, cwd=self.root, capture_output=True, text=True, env=env)
+        done = subprocess.run(cmd, cwd=self.root, capture_output=True, text=True, env=course_env())
         if done.returncode != 0:
             raise CourseError(f"nbgrader {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
         return done
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(path: Path, mtime_ns: int, delimiters: Delimiters) -> Assignment:
+    return Assignment.load(path, delimiters)
 
 
 def check_markers(nb: nbformat.NotebookNode, name: str) -> None:

@@ -211,7 +211,7 @@ async def _execute(nb, tests: set[int], limits: Limits, env: dict, cwd: str) -> 
                     run.message = ("the kernel ran out of memory (limit {} MB) and was stopped".format(limits.memory_mb)
                                    if watchdog and watchdog.tripped else
                                    "the kernel died while running this cell (os._exit, exit(), a crash or out of memory)")
-                _append_error(nb.cells[current], run.message)
+                append_error(nb.cells[current], run.message)
                 start = current + 1
             else:  # died while replaying or starting: do not loop forever on it
                 start = max(start, (current or 0) + 1)
@@ -226,7 +226,9 @@ async def _execute(nb, tests: set[int], limits: Limits, env: dict, cwd: str) -> 
                 watchdog.stop()
 
 
-def _append_error(cell, message: str) -> None:
+def append_error(cell, message: str) -> None:
+    """Show a failure the grader found (a timeout, a dead kernel, a failed test) as the cell's error output,
+    where the student and nbgrader's feedback look for it."""
     cell.setdefault("outputs", []).append(nbformat.v4.new_output(
         "error", ename="GraderError", evalue=message, traceback=[f"GraderError: {message}"]))
 

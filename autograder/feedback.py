@@ -1,7 +1,8 @@
 """nbgrader preprocessor for feedback: students see test names, points and messages, not hidden tests."""
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from .markers import HIDDEN_TESTS, marker_of
+from .assignment import Delimiters
+from .markers import marker_of
 
 
 class HideHiddenTests(NbGraderPreprocessor):
@@ -10,11 +11,15 @@ class HideHiddenTests(NbGraderPreprocessor):
     A traceback through a hidden test quotes its lines, so only ``ename: evalue`` is kept.
     """
 
+    def preprocess(self, nb, resources):
+        self.delimiters = Delimiters.from_config(self.config)  # the course's, as nbgrader was given them
+        return super().preprocess(nb, resources)
+
     def preprocess_cell(self, cell, resources, index):
         marker = marker_of(cell)
         if marker is None or marker.kind != "test":
             return cell, resources
-        cell.source = HIDDEN_TESTS.sub("# (hidden tests ran here)\n", cell.source)
+        cell.source = self.delimiters.hide_hidden_tests(cell.source, "# (hidden tests ran here)\n")
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]

@@ -11,20 +11,19 @@ import builtins
 import importlib
 import sys
 
-_MODULE_ATTRS = {
-    "torch": ["allclose", "isclose", "equal", "all", "any", "abs", "max", "testing"],
-    "torch.testing": ["assert_close"],
-    "numpy": ["allclose", "isclose", "array_equal", "asarray", "abs", "all", "any", "testing"],
-    "numpy.testing": ["assert_allclose", "assert_array_equal", "assert_equal", "assert_array_almost_equal",
-                      "assert_almost_equal"],
-    "sys": ["displayhook", "exit", "stdout", "stderr"],  # ipykernel swaps excepthook per request
-}
-_SHELL_METHODS = ["showtraceback", "_showtraceback", "showsyntaxerror", "run_cell", "run_cell_async",
-                  "run_code", "run_ast_nodes", "set_custom_exc", "get_exception_only"]
-_KERNEL_METHODS = ["do_execute", "execute_request"]
-_COURSE_MODULES = ["cnn_course", "cnn_course.checks", "cnn_course.runtime", "autograder.kernel_guard"]
+from autograder import protected
 
 _originals: dict[tuple[object, str], object] = {}
+_modules: list = []  # the course's modules, kept loaded
+
+
+def _course_modules() -> list:
+    """Every module of the course's helper package, and the guard's own: a test may call any of them."""
+    import pkgutil
+
+    package = importlib.import_module("cnn_course")
+    names = ["cnn_course"] + [info.name for info in pkgutil.walk_packages(package.__path__, "cnn_course.")]
+    return [importlib.import_module(name) for name in names + ["autograder.protected", "autograder.kernel_guard"]]
 
 
 def _remember(owner: object, name: str) -> None:
@@ -42,15 +41,15 @@ def _shell():
 
 def install() -> None:
     """Snapshot everything the tests trust. Call once, before the first student cell."""
-    for module_name, names in _MODULE_ATTRS.items():
+    for module_name, names in protected.MODULE_ATTRS.items():
         try:
             module = importlib.import_module(module_name)
         except ImportError:
             continue
         for name in names:
             _remember(module, name)
-    for module_name in _COURSE_MODULES:
-        module = importlib.import_module(module_name)
+    _modules[:] = _course_modules()
+    for module in _modules:
         for name, value in list(vars(module).items()):
             if callable(value) and not name.startswith("__"):
                 _remember(module, name)
@@ -60,13 +59,13 @@ def install() -> None:
             _remember(builtins, name)
     shell = _shell()
     if shell is not None:
-        for name in _SHELL_METHODS:
+        for name in protected.SHELL_METHODS:
             _remember(type(shell), name)
-        _remember(shell, "custom_exceptions")
-        _remember(shell, "CustomTB")
+        for name in protected.SHELL_ATTRS:
+            _remember(shell, name)
         kernel = getattr(shell, "kernel", None)
         if kernel is not None:
-            for name in _KERNEL_METHODS:
+            for name in protected.KERNEL_METHODS:
                 _remember(type(kernel), name)
 
 
@@ -75,10 +74,10 @@ def _instance_overrides() -> list[tuple[object, str]]:
     found = []
     shell = _shell()
     if shell is not None:
-        found += [(shell, n) for n in _SHELL_METHODS if n in vars(shell)]
+        found += [(shell, n) for n in protected.SHELL_METHODS if n in vars(shell)]
         kernel = getattr(shell, "kernel", None)
         if kernel is not None:
-            found += [(kernel, n) for n in _KERNEL_METHODS if n in vars(kernel)]
+            found += [(kernel, n) for n in protected.KERNEL_METHODS if n in vars(kernel)]
     return found
 
 
@@ -98,8 +97,8 @@ def restore() -> None:
             setattr(owner, name, value)
     for owner, name in _instance_overrides():
         delattr(owner, name)
-    for module_name in _COURSE_MODULES:  # a student's `del sys.modules[...]` must not unload them
-        sys.modules.setdefault(module_name, importlib.import_module(module_name))
+    for module in _modules:  # a student's `del sys.modules[...]` must not unload them
+        sys.modules.setdefault(module.__name__, module)
 
 
 def verify(nonce: str) -> None:

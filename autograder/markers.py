@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 EXERCISE = re.compile(r"^\s*#\s*EXERCISE:\s*(?P<id>[A-Za-z_][\w.-]*)\s*$")
 TEST = re.compile(r"^\s*#\s*TEST:\s*(?P<id>[A-Za-z_][\w.-]*)\s*\((?P<points>\d+(?:\.\d+)?)\s*points?\)\s*$")
-HIDDEN_TESTS = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -18,6 +17,10 @@ class Marker:
     kind: str  # "exercise" or "test"
     grade_id: str
     points: float = 0.0
+
+
+def exercise_marker(grade_id: str) -> str:
+    return f"# EXERCISE: {grade_id}"
 
 
 def cell_source(cell) -> str:
@@ -86,17 +89,3 @@ def sync_metadata(nb) -> list[str]:
         seen.add(marker.grade_id)
         cell.metadata["nbgrader"] = nbgrader_metadata(marker)
     return problems
-
-
-def tests_by_exercise(nb) -> dict[str, list[str]]:
-    """Each exercise's test ids: the test cells between it and the next exercise."""
-    groups: dict[str, list[str]] = {}
-    current = None
-    for cell in nb.cells:
-        marker = marker_of(cell)
-        if marker and marker.kind == "exercise":
-            current = marker.grade_id
-            groups[current] = []
-        elif marker and marker.kind == "test" and current is not None:
-            groups[current].append(marker.grade_id)
-    return groups

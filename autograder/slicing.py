@@ -1,21 +1,17 @@
-"""Cut a source notebook down to what its graded cells need, so a mutant round runs only that.
+"""Cut an assignment down to what some of its graded cells need, so a round of the proof runs only that.
 
 A code cell is kept if it is an exercise or test cell of the chosen exercises, or if it binds or changes a
 name that a kept cell after it reads. Names come from the syntax tree: no cell is executed to decide.
+Keeping a cell too many is safe; dropping one a test needs is not, and the proof checks the slice of
+every assignment against the full notebook (`tests/test_proof.py`), so a wrong cut fails loudly.
 """
 from __future__ import annotations
 
 import ast
 import copy
 import functools
-import tempfile
-from pathlib import Path
 
-import nbformat
-
-from autograder.course import Course
-from autograder.markers import marker_of, tests_by_exercise
-from conftest import COURSE
+from .assignment import Assignment
 
 
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -72,35 +68,25 @@ def reads_and_changes(code: str, modules: frozenset = frozenset()) -> tuple[set[
     return reads - {"get_ipython"}, changed - {"get_ipython"}
 
 
-def graded_slice(source, exercises: frozenset | None = None):
-    """The source cut to the exercise and test cells of `exercises` (all by default) and the earlier code
-    cells they need, transitively: the lesson's figures and demos, and the other exercises' tests, drop out,
-    so a round runs in a fraction of the notebook's time. test_mutants.test_the_slice_keeps_full_marks proves
-    the cut loses nothing the tests rely on."""
-    nb = copy.deepcopy(source)
-    owner = {test: exercise for exercise, tests in tests_by_exercise(nb).items() for test in tests}
+def graded_slice(assignment: Assignment, exercises: frozenset | None = None) -> Assignment:
+    """The assignment cut to the exercise and test cells of `exercises` (all by default) and the earlier
+    code cells they need, transitively: the lesson's figures and demos, and the other exercises' tests,
+    drop out, so a round runs in a fraction of the notebook's time."""
+    nb = copy.deepcopy(assignment.notebook)
+    chosen = set(assignment.exercises) if exercises is None else set(exercises)
+    graded = {e.index for e in assignment.exercises.values() if e.name in chosen}
+    graded |= {t.index for e in assignment.exercises.values() if e.name in chosen for t in e.tests}
     modules = frozenset().union(*(imported_names(parse_cell(cell.source)) for cell in nb.cells
                                   if cell.cell_type == "code"))
     needed: set[str] = set()
     keep = []
-    for cell in reversed(nb.cells):
+    for index in reversed(range(len(nb.cells))):
+        cell = nb.cells[index]
         if cell.cell_type != "code":
             continue
-        marker = marker_of(cell)
-        graded = marker and (exercises is None or owner.get(marker.grade_id, marker.grade_id) in exercises)
         reads, changes = reads_and_changes(cell.source, modules)
-        if graded or changes & needed:
+        if index in graded or changes & needed:
             keep.append(cell)
             needed |= reads
     nb.cells = keep[::-1]
-    return nb
-
-
-@functools.lru_cache(maxsize=None)
-def sliced_course(assignment: str, exercises: frozenset | None = None) -> Course:
-    """A scratch course whose source notebook is a graded slice (the grader rebuilds from the source)."""
-    root = Path(tempfile.mkdtemp(prefix=f"slice-{assignment}-"))
-    (root / "source" / assignment).mkdir(parents=True)
-    notebook = graded_slice(COURSE.source(assignment), exercises)
-    nbformat.write(notebook, root / "source" / assignment / f"{assignment}.ipynb")
-    return Course(root)
+    return Assignment.parse(nb, assignment.name, assignment.path, assignment.delimiters)

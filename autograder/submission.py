@@ -9,25 +9,49 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from .markers import Marker, cell_source, marker_of
-
-STUB = "raise NotImplementedError"
+from .assignment import Assignment, Test, normalise, with_marker
+from .markers import cell_source, exercise_marker, marker_of
 
 
 class UnreadableSubmission(Exception):
     """The file is not a notebook we can read (the message says why, for the student)."""
 
 
+@dataclass(frozen=True)
+class Submission:
+    student: str
+    path: Path | None  # None: the student's folder holds no notebook
+
+
+def find_submissions(target: Path, assignment: str, notebook_name: str) -> list[Submission]:
+    """A notebook, a folder of notebooks, or nbgrader's ``submitted/<student>/<assignment>/`` layout."""
+    target = Path(target)
+    if target.is_file():
+        parent = target.parent
+        student = parent.parent.name if parent.name == assignment else target.stem
+        return [Submission(student, target)]
+    if not target.is_dir():
+        raise FileNotFoundError(f"no such file or folder: {target}")
+    found = []
+    for student_dir in sorted(p for p in target.iterdir() if p.is_dir() and (p / assignment).is_dir()):
+        notebooks = sorted((student_dir / assignment).glob("*.ipynb"))
+        preferred = [p for p in notebooks if p.name == notebook_name]
+        found.append(Submission(student_dir.name, (preferred or notebooks or [None])[0]))
+    if not found:
+        found = [Submission(p.stem, p) for p in sorted(target.glob("*.ipynb"))]
+    return found
+
+
 @dataclass
 class Rebuilt:
     notebook: nbformat.NotebookNode
     student_cells: dict[int, str] = field(default_factory=dict)  # index in notebook -> exercise id or "added"
+    tests: dict[int, Test] = field(default_factory=dict)  # index in notebook -> the source's test
     notes: list[str] = field(default_factory=list)
 
 
@@ -62,21 +86,9 @@ def read_cells(path: Path) -> list[dict]:
     return cells
 
 
-def _normalise(code: str) -> str:
-    return re.sub(r"\s+", " ", code).strip()
-
-
-def _with_marker(code: str, marker: Marker) -> str:
-    """The student's code, with the marker line put back first if they deleted it."""
-    if marker_of({"source": code, "metadata": {}}) == marker:
-        return code
-    return f"# EXERCISE: {marker.grade_id}\n{code}"
-
-
-def rebuild(source: nbformat.NotebookNode, cells: list[dict]) -> Rebuilt:
-    exercise_ids = [m.grade_id for c in source.cells if (m := marker_of(c)) and m.kind == "exercise"]
-    lesson_code = {_normalise(cell_source(c)) for c in source.cells
-                   if c.cell_type == "code" and marker_of(c) is None}
+def rebuild(assignment: Assignment, cells: list[dict]) -> Rebuilt:
+    exercise_ids = assignment.exercises
+    stub = assignment.delimiters.is_stub
 
     answers: dict[str, str] = {}
     added: dict[str | None, list[str]] = {}
@@ -87,15 +99,17 @@ def rebuild(source: nbformat.NotebookNode, cells: list[dict]) -> Rebuilt:
         if marker and marker.kind == "exercise" and marker.grade_id in exercise_ids:
             copies[marker.grade_id] = copies.get(marker.grade_id, 0) + 1
             # A later copy wins, as it would when run top to bottom, unless it is an untouched stub.
-            if marker.grade_id not in answers or STUB not in code:
+            if marker.grade_id not in answers or not stub(code):
                 answers[marker.grade_id] = code
             after = marker.grade_id
         elif marker and marker.kind == "test":
             continue  # the instructor's version is used
-        elif cell.get("cell_type") == "code" and code.strip() and _normalise(code) not in lesson_code:
+        elif cell.get("cell_type") == "code" and code.strip() and normalise(code) not in assignment.lesson_code:
             added.setdefault(after, []).append(code)
 
-    out = Rebuilt(copy.deepcopy(source))
+    out = Rebuilt(copy.deepcopy(assignment.notebook))
+    tests = {t.index: t for t in assignment.tests}
+    exercises = {e.index: e.name for e in assignment.exercises.values()}
     out.notes += [f"{gid}: {n} copies in the submission, the last one was graded"
                   for gid, n in copies.items() if n > 1]
     new_cells = []
@@ -105,19 +119,21 @@ def rebuild(source: nbformat.NotebookNode, cells: list[dict]) -> Rebuilt:
             out.student_cells[len(new_cells)] = "added"
             new_cells.append(nbformat.v4.new_code_cell(code))
 
-    for cell in out.notebook.cells:
-        marker = marker_of(cell)
-        if marker and marker.kind == "exercise":
+    for index, cell in enumerate(out.notebook.cells):
+        if index in exercises:
+            name = exercises[index]
             add_student_cells(None)  # cells added above the first exercise
-            if marker.grade_id in answers:
-                cell.source = _with_marker(answers[marker.grade_id], marker)
+            if name in answers:
+                cell.source = with_marker(answers[name], name)
             else:
-                cell.source = f"# EXERCISE: {marker.grade_id}\n# (this exercise is missing from the submission)"
-                out.notes.append(f"{marker.grade_id}: missing from the submission")
-            out.student_cells[len(new_cells)] = marker.grade_id
+                cell.source = f"{exercise_marker(name)}\n# (this exercise is missing from the submission)"
+                out.notes.append(f"{name}: missing from the submission")
+            out.student_cells[len(new_cells)] = name
             new_cells.append(cell)
-            add_student_cells(marker.grade_id)
+            add_student_cells(name)
         else:
+            if index in tests:
+                out.tests[len(new_cells)] = tests[index]
             new_cells.append(cell)
     add_student_cells(None)
     out.notebook.cells = new_cells

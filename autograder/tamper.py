@@ -9,16 +9,7 @@ from __future__ import annotations
 
 import ast
 
-PROTECTED_ATTRS = {
-    "allclose", "isclose", "assert_close", "assert_allclose", "assert_array_equal", "assert_equal",
-    "assert_array_almost_equal", "assert_almost_equal", "array_equal", "testing",
-    "showtraceback", "_showtraceback", "showsyntaxerror", "set_custom_exc", "custom_exceptions", "CustomTB",
-    "InteractiveTB", "run_cell", "run_cell_async", "run_code", "run_ast_nodes", "do_execute",
-    "execute_request", "excepthook", "displayhook",
-}
-PROTECTED_MODULES = ("cnn_course", "autograder", "builtins", "IPython", "ipykernel", "numpy.testing",
-                     "torch.testing", "nbclient", "nbgrader")
-FORBIDDEN_CALLS = {"set_custom_exc"}
+from . import protected
 
 
 def _translate_magics(code: str) -> str:
@@ -30,10 +21,6 @@ def _translate_magics(code: str) -> str:
         return TransformerManager().transform_cell(code)
     except Exception:
         return code
-
-
-def _protected(module: str) -> bool:
-    return any(module == p or module.startswith(p + ".") for p in PROTECTED_MODULES)
 
 
 class _Scanner(ast.NodeVisitor):
@@ -73,11 +60,11 @@ class _Scanner(ast.NodeVisitor):
                 self._check_target(element, verb)
         elif isinstance(target, ast.Attribute):
             owner = self._dotted(target.value) or ""
-            if target.attr in PROTECTED_ATTRS or _protected(owner):
+            if protected.protects(owner, target.attr):
                 self._flag(target, f"{verb} {owner or '<object>'}.{target.attr}")
         elif isinstance(target, ast.Subscript):
             owner = self._dotted(target.value) or ""
-            if owner in ("sys.modules", "builtins") or _protected(owner):
+            if owner in ("sys.modules", "builtins") or protected.in_protected_module(owner):
                 self._flag(target, f"{verb} an item of {owner}")
 
     def visit_Assign(self, node: ast.Assign) -> None:
@@ -99,9 +86,9 @@ class _Scanner(ast.NodeVisitor):
         if short in ("setattr", "delattr") and node.args:
             owner = self._dotted(node.args[0]) or ""
             attr = node.args[1].value if len(node.args) > 1 and isinstance(node.args[1], ast.Constant) else None
-            if _protected(owner) or attr in PROTECTED_ATTRS:
+            if protected.in_protected_module(owner) or protected.protects(owner, attr):
                 self._flag(node, f"{short}({owner or '<object>'}, {attr!r})")
-        elif short in FORBIDDEN_CALLS:
+        elif short in protected.CALLS:
             self._flag(node, f"calls {name}")
         elif short in ("exec", "eval", "run_line_magic", "run_cell_magic", "compile"):
             for arg in node.args:  # code passed as a literal string is still code (`%time`, exec("..."))

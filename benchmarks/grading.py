@@ -8,7 +8,6 @@ each round. Only submissions that plain nbgrader can grade take part; the others
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -18,8 +17,9 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.course import REPO_ROOT, Course
-from autograder.markers import marker_of
+from autograder.course import Course
+from autograder.environment import REPO_ROOT, course_env
+from autograder.submission import find_submissions
 
 from .timing import median, paired_ratio, rotated, stopwatch
 
@@ -55,39 +55,25 @@ def nbgrader_refuses(path: Path) -> str | None:
 
 def pick_submissions(assignment: str, limit: int | None) -> tuple[list[tuple[str, Path]], dict[str, str]]:
     chosen, excluded = [], {}
-    for student_dir in sorted(p for p in EXAMPLES.iterdir() if (p / assignment).is_dir()):
-        files = sorted((student_dir / assignment).glob("*.ipynb"))
-        reason = ("no notebook" if not files else TIMEOUT_BOUND.get(student_dir.name) or nbgrader_refuses(files[0]))
+    for sub in find_submissions(EXAMPLES, assignment, f"{assignment}.ipynb"):
+        reason = "no notebook" if sub.path is None else TIMEOUT_BOUND.get(sub.student) or nbgrader_refuses(sub.path)
         if reason:
-            excluded[student_dir.name] = reason
+            excluded[sub.student] = reason
         elif limit is None or len(chosen) < limit:
-            chosen.append((student_dir.name, files[0]))
+            chosen.append((sub.student, sub.path))
         else:
-            excluded[student_dir.name] = "left out by --quick"
+            excluded[sub.student] = "left out by --quick"
     return chosen, excluded
 
 
 def scratch_course(root: Path, assignment: str, submissions) -> Course:
-    root.mkdir(parents=True)
-    for name in ("source", "release"):
-        shutil.copytree(REPO_ROOT / name, root / name)
-    shutil.copy(REPO_ROOT / "nbgrader_config.py", root)
-    course = Course(root)
+    course = Course(REPO_ROOT).copy_to(root)
     course.nbgrader("generate_assignment", assignment, "--force")
     for student, path in submissions:
         target = root / "submitted" / student / assignment / path.name
         target.parent.mkdir(parents=True)
         shutil.copy(path, target)
     return course
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    bin_dir = str(Path(sys.executable).parent)  # nbgrader runs alembic by name
-    env.update({"PATH": os.pathsep.join([bin_dir, env.get("PATH", "")]), "CNN_COURSE_PROFILE": "quick",
-                "CNN_COURSE_DEVICE": "cpu", "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))})
-    return env
 
 
 def ours_command(course: Course, assignment: str, jobs: int, out_json: Path) -> list[str]:
@@ -102,7 +88,9 @@ def nbgrader_command(course: Course, assignment: str) -> list[str]:
 
 
 def _run(cmd: list[str], cwd: Path) -> str | None:
-    done = subprocess.run(cmd, cwd=cwd, env=_env(), capture_output=True, text=True)
+    # plain nbgrader reads the profile from the environment; ours is told it on its command line
+    done = subprocess.run(cmd, cwd=cwd, env=course_env(CNN_COURSE_PROFILE="quick", CNN_COURSE_DEVICE="cpu"),
+                          capture_output=True, text=True)
     if done.returncode != 0:
         tail = (done.stdout + done.stderr).strip().splitlines()[-3:]
         return f"exit status {done.returncode}: " + " | ".join(tail)[:300]
@@ -170,7 +158,7 @@ class ClassGrading:
                 "speedup_vs_nbgrader": round(paired_ratio(self.times[NBGRADER], self.times[name]), 2),
                 "problem": self.problems.get(name),
             })
-        result["max_score"] = _max_score(self.ours.source(self.assignment))
+        result["max_score"] = self.ours.assignment(self.assignment).points
         result["commands"] = {
             "ours": f"python -m autograder grade submitted --assignment {self.assignment} --jobs N --profile quick "
                     "--device cpu --json grades.json",
@@ -179,7 +167,3 @@ class ClassGrading:
 
     def close(self) -> None:
         shutil.rmtree(self.scratch, ignore_errors=True)
-
-
-def _max_score(nb) -> float:
-    return sum(m.points for c in nb.cells if (m := marker_of(c)) and m.kind == "test")

@@ -6,7 +6,6 @@ the guard around each test, the watchdog. Their ratio is the grader's overhead.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
@@ -16,25 +15,12 @@ from datetime import datetime
 import nbformat
 from nbclient import NotebookClient
 
-from autograder.course import REPO_ROOT, Course
-from autograder.grade import PROFILE_LIMITS, Options, Submission, grade_all
+from autograder.course import Course
+from autograder.environment import kernel_env, threads_per_kernel
+from autograder.grade import PROFILE_LIMITS, Options, grade_all
+from autograder.submission import Submission
 
 from .timing import median, paired_ratio, rotated
-
-
-def kernel_env(profile: str, device: str) -> dict[str, str]:
-    """The environment of a plain run: what the grader's kernels get, minus the grader's own markers."""
-    env = dict(os.environ)
-    env.update({
-        "CNN_COURSE_PROFILE": profile,
-        "CNN_COURSE_DEVICE": device,
-        "MPLBACKEND": "Agg",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
-        "OMP_NUM_THREADS": str(os.cpu_count() or 1),  # what the grader gives one kernel at --jobs 1
-        "MKL_NUM_THREADS": str(os.cpu_count() or 1),
-        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-    })
-    return env
 
 
 def _cell_seconds(cell) -> float | None:
@@ -55,7 +41,8 @@ def execute_plain(path, profile: str, device: str, cell_timeout: float = 600) ->
     try:
         client = NotebookClient(nb, kernel_name="python3", timeout=int(cell_timeout), allow_errors=True,
                                 record_timing=True, resources={"metadata": {"path": workdir}})
-        client.execute(env=kernel_env(profile, device), stderr=subprocess.DEVNULL)  # kernel start-up noise
+        # what the grader's kernel gets at --jobs 1
+        client.execute(env=kernel_env(profile, device, threads_per_kernel(1)), stderr=subprocess.DEVNULL)
         failure = None
     except Exception as err:  # a timeout or a dead kernel: the run has no time worth reporting
         failure = f"{type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}"
@@ -76,9 +63,10 @@ def grade_source(course: Course, assignment: str, profile: str, device: str) -> 
     """Grade the source notebook itself as one submission, in this process (as the tests do)."""
     options = Options(profile=profile, device=device, jobs=1, limits=PROFILE_LIMITS[profile])
     began = time.perf_counter()
-    [(result, _)] = grade_all([Submission("source", course.source_path(assignment))], assignment, course, options)
-    return {"seconds": time.perf_counter() - began, "score": result["score"], "max_score": result["max_score"],
-            "failed": [t["grade_id"] for t in result["tests"] if not t["passed"]]}
+    [(result, _)] = grade_all([Submission("source", course.source_path(assignment))], course.assignment(assignment),
+                              options)
+    return {"seconds": time.perf_counter() - began, "score": result.score, "max_score": result.max_score,
+            "failed": [t.grade_id for t in result.tests if not t.passed]}
 
 
 class NotebookRuns:

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import ast
 import math
-import re
 import time
 
 from autograder.course import Course, CourseError
-from autograder.markers import marker_of
 
 from .timing import median
 
-SOLUTION_LINES = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 DISTURBED_NOTE = ("the multi-threaded run was disturbed by other processes (slower than with one thread): "
                   "the targets use the one-thread ratio")
 LOOP_NOTE = "loop conv2d runs at the small shape only: it loops over every output pixel in Python (slow by design)"
@@ -46,7 +43,7 @@ def _helpers(cell_source: str) -> list[ast.stmt]:
 def load(course: Course, assignment: str) -> tuple[dict | None, list[str]]:
     """The namespace holding every exercise's reference solution of ``assignment``, and notes on problems."""
     try:
-        nb = course.source(assignment)
+        model = course.assignment(assignment)
     except (CourseError, FileNotFoundError) as err:
         return None, [f"{assignment} is not in source/ yet ({err})"]
     import numpy as np
@@ -57,22 +54,23 @@ def load(course: Course, assignment: str) -> tuple[dict | None, list[str]]:
     namespace = {"__name__": f"reference_{assignment}", "torch": torch, "np": np, "numpy": np, "F": F, "nn": nn,
                  "math": math, "time": time}
     notes = []
-    for cell in nb.cells:
-        if cell.cell_type != "code":
+    exercises = {e.index: e for e in model.exercises.values()}
+    tests = {t.index for t in model.tests}
+    for index, cell in enumerate(model.notebook.cells):
+        if cell.cell_type != "code" or index in tests:
             continue
-        marker = marker_of(cell)
-        if marker is None:
+        if index not in exercises:
             for node in _helpers(cell.source):
                 try:
                     exec(compile(ast.Module([node], []), f"<{assignment} helper>", "exec"), namespace)
                 except Exception as err:
                     notes.append(f"{assignment}: a helper line failed ({type(err).__name__}: {err})")
-        elif marker.kind == "exercise":
-            code = SOLUTION_LINES.sub("", cell.source)
+        else:
+            name = exercises[index].name
             try:
-                exec(compile(code, f"<{assignment} exercise {marker.grade_id}>", "exec"), namespace)
+                exec(compile(exercises[index].solution, f"<{assignment} exercise {name}>", "exec"), namespace)
             except Exception as err:
-                notes.append(f"{assignment}: exercise {marker.grade_id} did not run ({type(err).__name__}: {err})")
+                notes.append(f"{assignment}: exercise {name} did not run ({type(err).__name__}: {err})")
     return namespace, notes
 
 

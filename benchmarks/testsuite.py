@@ -6,19 +6,15 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-from autograder.course import REPO_ROOT
+from autograder.environment import REPO_ROOT, course_env
 
 COMMAND = ["-m", "pytest", "-n", "2", "tests"]  # ./run.sh test, after its environment is installed
 TIMEOUT_S = 40 * 60  # five times the target: past it the number is "more than this", and the run is stopped
 
 
 def measure(timeout_s: float = TIMEOUT_S) -> dict:
-    env = dict(os.environ)
-    env.update({"PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
-                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
-                "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+    env = course_env(PYTHONDONTWRITEBYTECODE="1")
     began = time.perf_counter()
     # its own process group, so that a run stopped at the time limit takes its workers and kernels with it
     proc = subprocess.Popen([sys.executable, *COMMAND], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,

@@ -3,72 +3,22 @@
 They are what a class hands in: complete, partial and untouched notebooks, one saved by Colab (nbgrader
 metadata gone), one mangled, one that tampers, one broken file, one with an infinite loop. Each is made
 from the release notebook the student received, with code taken from the source's solutions and from
-``tests/mutants/``, so nothing here is written twice. Run ``python examples/make_examples.py`` after
-changing an assignment; ``tests/test_examples.py`` checks the committed files are up to date.
+``tests/mutants/``, so nothing here is written twice. Run ``./run.sh python -m examples.make_examples``
+after changing an assignment; ``tests/test_examples.py`` checks the committed files are up to date.
 """
 from __future__ import annotations
 
 import copy
-import functools
-import importlib.util
 import json
-import re
-import sys
 from pathlib import Path
 
 import nbformat
 
+from autograder.assignment import Assignment
+from autograder.course import Course
+from autograder.proof import load_candidates
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from autograder.course import Course  # noqa: E402
-from autograder.markers import marker_of  # noqa: E402
-
-SOLUTION_LINES = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*(\n|$)", re.MULTILINE)
-
-
-def load_mutants(assignment: str):
-    path = ROOT / "tests" / "mutants" / f"{assignment}.py"
-    spec = importlib.util.spec_from_file_location(f"mutants_{assignment}", path)
-    module = importlib.util.module_from_spec(spec)
-    # the reference solutions, so a mutant is written as one edit of them instead of a copy
-    reference = {e: code.split("\n", 1)[1] for e, code in solutions(Course(ROOT).source(assignment)).items()}
-    spec.loader.exec_module(module)
-    from autograder.proof import Edit
-    for table in (module.MUTANTS, module.ALTERNATIVES):
-        for entries in table.values():
-            for name, code in entries.items():
-                if isinstance(code, Edit):
-                    entries[name] = code.apply(reference[code.exercise])
-    return module
-
-
-def edit_reference(reference: dict[str, str], exercise: str, *edits: tuple[str, str]) -> str:
-    """The reference cell of `exercise` with each (old, new) edit applied; each `old` must occur exactly once,
-    so a changed solution breaks the mutant loudly instead of silently leaving it correct."""
-    code = reference[exercise]
-    for old, new in edits:
-        if code.count(old) != 1:
-            raise ValueError(f"{exercise}: {old!r} occurs {code.count(old)} times in the reference solution")
-        code = code.replace(old, new)
-    return code
-
-
-def solutions(source) -> dict[str, str]:
-    """Exercise id -> the cell as a student who solved it would have it (solution markers removed)."""
-    return {m.grade_id: SOLUTION_LINES.sub("", c.source) for c in source.cells
-            if (m := marker_of(c)) and m.kind == "exercise"}
-
-
-def fill(release, answers: dict[str, str]):
-    """The release notebook with the given exercise cells answered (marker line kept)."""
-    nb = copy.deepcopy(release)
-    for cell in nb.cells:
-        marker = marker_of(cell)
-        if marker and marker.kind == "exercise" and marker.grade_id in answers:
-            code = answers[marker.grade_id]
-            cell.source = code if code.lstrip().startswith("# EXERCISE") else f"# EXERCISE: {marker.grade_id}\n{code.strip()}\n"
-    return nb
 
 
 def strip_metadata(nb):
@@ -84,8 +34,9 @@ def mangle(nb):
     """Cells moved, inserted, deleted, duplicated, a test edited and a test turned into markdown."""
     nb = copy.deepcopy(nb)
     cells = nb.cells
-    exercises = [i for i, c in enumerate(cells) if (m := marker_of(c)) and m.kind == "exercise"]
-    tests = [i for i, c in enumerate(cells) if (m := marker_of(c)) and m.kind == "test"]
+    parsed = Assignment.parse(nb, "submission")
+    exercises = [e.index for e in parsed.exercises.values()]
+    tests = [t.index for t in parsed.tests]
     cells[tests[0]].source = cells[tests[0]].source.splitlines()[0] + "\npass  # the student 'fixed' the test\n"
     cells[tests[1]].cell_type = "markdown"
     cells[tests[1]].pop("outputs", None)
@@ -100,7 +51,7 @@ def mangle(nb):
     cells.insert(3, scratch)
     del last_test  # a test cell deleted
     for cell in cells:
-        if (m := marker_of(cell)) and m.kind == "exercise":
+        if cell.source.startswith("# EXERCISE"):
             cell.metadata = {"nbgrader": {"grade_id": "dup", "solution": True, "grade": False}}
     nb.metadata["kernelspec"] = {"name": "conda-env-py", "display_name": "my env", "language": "python"}
     return nb
@@ -117,23 +68,22 @@ def write(nb_or_text, student: str, assignment: str, name: str, root: Path) -> P
 
 
 def first_mutant(mutants, exercise: str) -> str:
-    return next(iter(mutants.MUTANTS[exercise].values()))
+    return next(iter(mutants.mutants[exercise].values()))
 
 
 def build(assignment: str, root: Path) -> dict[str, float]:
     """Write the example class for one assignment; returns each student's expected score."""
     course = Course(ROOT)
-    source, release = course.source(assignment), nbformat.read(course.release_path(assignment), as_version=4)
-    name, answers, mutants = course.source_path(assignment).name, solutions(source), load_mutants(assignment)
+    model, release = course.assignment(assignment), nbformat.read(course.release_path(assignment), as_version=4)
+    name, answers, mutants = course.source_path(assignment).name, model.solutions(), load_candidates(course, assignment)
     exercises = list(answers)
-    points = {m.grade_id: m.points for c in source.cells if (m := marker_of(c)) and m.kind == "test"}
-    from autograder.markers import tests_by_exercise
+    total = model.points
 
-    groups = tests_by_exercise(source)
-    total = sum(points.values())
+    def fill(answered: dict[str, str]):
+        return model.answered(answered, release)
 
     def worth(*exs):
-        return sum(points[t] for e in exs for t in groups[e])
+        return sum(model.exercises[e].points for e in exs)
 
     wrong = exercises[1::2]  # every other exercise gets a real student mistake
     loop = exercises[-1]
@@ -147,18 +97,18 @@ def build(assignment: str, root: Path) -> dict[str, float]:
         "eli_mangled": total,
         "eve_tampers": 0.0,
         "fay_broken_file": 0.0,
-        "gus_infinite_loop": total - sum(points[t] for t in groups[loop] if t.endswith("_hidden")),
+        "gus_infinite_loop": total - sum(t.points for t in model.exercises[loop].tests if t.hidden),
     }
-    write(fill(release, answers), "ada_complete", assignment, name, root)
-    write(fill(release, {**answers, **{e: first_mutant(mutants, e) for e in wrong}}), "ben_partial", assignment, name, root)
+    write(fill(answers), "ada_complete", assignment, name, root)
+    write(fill({**answers, **{e: first_mutant(mutants, e) for e in wrong}}), "ben_partial", assignment, name, root)
     write(release, "cam_untouched", assignment, name, root)
-    write(strip_metadata(fill(release, answers)), "dee_colab", assignment, name, root)
-    write(mangle(fill(release, answers)), "eli_mangled", assignment, name, root)
+    write(strip_metadata(fill(answers)), "dee_colab", assignment, name, root)
+    write(mangle(fill(answers)), "eli_mangled", assignment, name, root)
     tamper = first_mutant(mutants, exercises[0]) + "\nimport torch\ntorch.allclose = lambda *args, **kwargs: True\n"
-    write(fill(release, {**answers, exercises[0]: tamper}), "eve_tampers", assignment, name, root)
-    text = json.dumps(fill(release, answers), indent=1)
+    write(fill({**answers, exercises[0]: tamper}), "eve_tampers", assignment, name, root)
+    text = json.dumps(fill(answers), indent=1)
     write(text[: len(text) // 2], "fay_broken_file", assignment, name, root)
-    write(fill(release, {**answers, loop: looping}), "gus_infinite_loop", assignment, name, root)
+    write(fill({**answers, loop: looping}), "gus_infinite_loop", assignment, name, root)
     return expected
 
 

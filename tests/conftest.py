@@ -3,34 +3,36 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "examples"))
-# kernels started by the tests (companion notebooks) import cnn_course from this checkout
-os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-os.environ.setdefault("MPLBACKEND", "Agg")
+from autograder.course import Course
+from autograder.environment import REPO_ROOT, course_env
+from autograder.execute import Limits
+from autograder.grade import Options, grade_all
+from autograder.submission import Submission
 
-from autograder.course import Course  # noqa: E402
-from autograder.execute import Limits  # noqa: E402
-from autograder.grade import Options, Submission, grade_all  # noqa: E402
-
+ROOT = REPO_ROOT
 COURSE = Course(ROOT)
 ASSIGNMENTS = COURSE.assignments()
 QUICK = Options(profile="quick", device="cpu", jobs=1, limits=Limits(cell_timeout=120, total_timeout=600))
+
+
+@pytest.fixture(autouse=True)
+def _kernels_import_this_checkout(monkeypatch):
+    """Kernels that tests start directly (companion notebooks) get the environment the grader gives its own."""
+    for name, value in course_env().items():
+        if os.environ.get(name) != value:
+            monkeypatch.setenv(name, value)
 
 
 def grade_notebooks(notebooks: dict[str, object], assignment: str, tmp_path: Path, options: Options = QUICK,
                     course: Course = COURSE):
     """Write each notebook (a NotebookNode, or raw text) as a student's file and grade them all.
 
-    Returns ``{student: result}`` and the graded notebooks, through the same code path as the CLI.
+    Returns ``{student: result as JSON}`` and the graded notebooks, through the same code path as the CLI.
     """
     subs = []
     for student, nb in notebooks.items():
@@ -38,8 +40,8 @@ def grade_notebooks(notebooks: dict[str, object], assignment: str, tmp_path: Pat
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(nb if isinstance(nb, str) else json.dumps(nb))
         subs.append(Submission(student, path))
-    graded = grade_all(subs, assignment, course, options)
-    return {r["student"]: r for r, _ in graded}, {r["student"]: nb for r, nb in graded}
+    graded = grade_all(subs, course.assignment(assignment), options)
+    return {r.student: r.to_json() for r, _ in graded}, {r.student: nb for r, nb in graded}
 
 
 def failed(result: dict) -> set[str]:
@@ -49,12 +51,7 @@ def failed(result: dict) -> set[str]:
 @pytest.fixture
 def course_copy(tmp_path) -> Course:
     """A scratch course directory (own gradebook, autograded/ and feedback/) with this course's files."""
-    root = tmp_path / "course"
-    root.mkdir()
-    for name in ("source", "release"):
-        shutil.copytree(ROOT / name, root / name)
-    shutil.copy(ROOT / "nbgrader_config.py", root)
-    return Course(root)
+    return COURSE.copy_to(tmp_path / "course")
 
 
 def read(path: Path):

@@ -11,15 +11,17 @@ import pytest
 
 from autograder.execute import Limits
 from autograder.grade import Options
+from autograder.proof import load_candidates
 from conftest import COURSE, ROOT, failed, grade_notebooks, read
+from examples.make_examples import strip_metadata
 
 pytestmark = pytest.mark.slow  # every test here runs notebooks in kernels
-from make_examples import fill, load_mutants, solutions, strip_metadata
 
 A = "00_images_as_tensors"
-SOURCE = COURSE.source(A)
+MODEL = COURSE.assignment(A)
 RELEASE = read(COURSE.release_path(A))
-ANSWERS = solutions(SOURCE)
+ANSWERS = MODEL.solutions()
+WRONG_GRAYSCALE = next(iter(load_candidates(COURSE, A).mutants["to_grayscale"].values()))
 EXPECTED = json.loads((ROOT / "examples" / "expected_scores.json").read_text())[A]
 FAST = Options(profile="quick", device="cpu", jobs=1, limits=Limits(cell_timeout=15, total_timeout=300, memory_mb=1500))
 GRAYSCALE_TESTS = {"test_to_grayscale", "test_to_grayscale_hidden"}
@@ -31,7 +33,7 @@ def run_cli(*args, cwd=ROOT):
 
 
 def solved(**overrides):
-    return fill(RELEASE, {**ANSWERS, **overrides})
+    return MODEL.answered({**ANSWERS, **overrides}, RELEASE)
 
 
 def only_for_batches(body: str) -> str:
@@ -42,12 +44,7 @@ def only_for_batches(body: str) -> str:
 @pytest.fixture(scope="module")
 def example_class(tmp_path_factory):
     """The bundled class, graded by the CLI with --jobs 2 into a scratch course (gradebook, feedback)."""
-    import shutil
-
-    root = tmp_path_factory.mktemp("course")
-    for name in ("source", "release", "examples"):
-        shutil.copytree(ROOT / name, root / name)
-    shutil.copy(ROOT / "nbgrader_config.py", root)
+    root = COURSE.copy_to(tmp_path_factory.mktemp("scratch") / "course", ("source", "release", "examples")).root
     out = root / "grades.json"
     done = run_cli("--course-dir", str(root), "grade", str(root / "examples" / "submitted"), "--assignment", A,
                    "--jobs", "2", "--profile", "quick", "--device", "cpu", "--cell-timeout", "15",
@@ -93,6 +90,19 @@ def test_messages_say_what_is_wrong(example_class):
     assert "torch.allclose" in eve["tests"][0]["message"]
 
 
+def test_formgrader_has_nothing_waiting_for_manual_grading(example_class):
+    from nbgrader.api import Gradebook, Grade
+
+    root, report, _ = example_class
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        submissions = gb.submission_dicts(A)  # what formgrader's "Manage Submissions" lists
+        assert {s["student"] for s in submissions} == {r["student"] for r in report["submissions"]}
+        assert [s["student"] for s in submissions if s["needs_manual_grade"]] == []
+        assert gb.db.query(Grade).filter(Grade.needs_manual_grade).count() == 0
+        scores = {s["student"]: s["score"] for s in submissions}
+    assert scores == {r["student"]: r["score"] for r in report["submissions"]}
+
+
 def test_feedback_hides_hidden_tests_and_export_has_the_scores(example_class):
     root, _, _ = example_class
     assert run_cli("--course-dir", str(root), "feedback", A).returncode == 0
@@ -108,8 +118,7 @@ def test_feedback_hides_hidden_tests_and_export_has_the_scores(example_class):
 
 
 def test_parallel_results_equal_serial(tmp_path):
-    class_ = {"a": solved(), "b": solved(to_grayscale=next(iter(load_mutants(A).MUTANTS["to_grayscale"].values()))),
-              "c": RELEASE}
+    class_ = {"a": solved(), "b": solved(to_grayscale=WRONG_GRAYSCALE), "c": RELEASE}
     serial, _ = grade_notebooks(class_, A, tmp_path / "s", FAST)
     parallel, _ = grade_notebooks(class_, A, tmp_path / "p", Options(**{**FAST.__dict__, "jobs": 3}))
     strip = lambda rs: {s: {k: v for k, v in r.items() if k != "duration_s"} for s, r in rs.items()}  # noqa: E731
@@ -185,7 +194,7 @@ TAMPERING = {
 
 
 def test_tampering_gains_no_points(tmp_path):
-    wrong = next(iter(load_mutants(A).MUTANTS["to_grayscale"].values()))
+    wrong = WRONG_GRAYSCALE
     notebooks = {}
     for name, patch in TAMPERING.items():
         if patch is None:  # the patch runs inside the graded function, while the test runs

@@ -2,7 +2,7 @@
 import json
 
 from conftest import ROOT
-from make_examples import EXAMPLES, build
+from examples.make_examples import EXAMPLES, build
 
 
 def test_committed_examples_are_up_to_date(tmp_path):
@@ -12,4 +12,4 @@ def test_committed_examples_are_up_to_date(tmp_path):
         assert expected == committed
         for fresh in sorted(tmp_path.glob(f"*/{assignment}/*.ipynb")):
             kept = ROOT / "examples" / "submitted" / fresh.relative_to(tmp_path)
-            assert kept.read_text() == fresh.read_text(), f"{kept} is stale: run python examples/make_examples.py"
+            assert kept.read_text() == fresh.read_text(), f"{kept} is stale: run ./run.sh python -m examples.make_examples"

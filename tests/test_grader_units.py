@@ -54,7 +54,7 @@ def test_rebuild_takes_exercises_from_the_student_and_everything_else_from_the_s
                cell("# EXERCISE: to_tensor\ndef to_tensor(img): return 'second copy'")]
     path = tmp_path / "s.ipynb"
     path.write_text(json.dumps({"cells": student}))
-    rebuilt = rebuild(source, read_cells(path))
+    rebuilt = rebuild(COURSE.assignment(A), read_cells(path))
     sources = [c.source for c in rebuilt.notebook.cells]
     assert any("return 'mine'" in s for s in sources)
     assert any("second copy" in s for s in sources)

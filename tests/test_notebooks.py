@@ -6,17 +6,13 @@ import filecmp
 import json
 import re
 
-import nbformat
 import pytest
 from nbclient import NotebookClient
 
 from autograder.course import check_markers, generate_release
-from autograder.markers import HIDDEN_TESTS, marker_of
 from conftest import ASSIGNMENTS, COURSE, ROOT, failed, grade_notebooks, read
 
 pytestmark = pytest.mark.slow  # every test here runs notebooks in kernels
-
-SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.DOTALL)
 
 
 def test_every_assignment_of_the_course_is_here():
@@ -30,15 +26,10 @@ def test_markers_agree_with_nbgrader_metadata_and_source_has_no_outputs(assignme
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_every_exercise_has_visible_and_hidden_tests(assignment):
-    nb = COURSE.source(assignment)
-    from autograder.markers import tests_by_exercise
-
-    for exercise, tests in tests_by_exercise(nb).items():
-        cells = [c.source for c in nb.cells if (m := marker_of(c)) and m.grade_id in tests]
-        assert cells, f"{exercise} has no test cell"
-        assert any(HIDDEN_TESTS.search(s) for s in cells), f"{exercise} has no hidden tests"
-        visible = [HIDDEN_TESTS.sub("", s) for s in cells]
-        assert any(re.search(r"\bcheck\w*\(", v) for v in visible), f"{exercise} has no visible test"
+    for exercise in COURSE.assignment(assignment).exercises.values():
+        assert exercise.tests, f"{exercise.name} has no test cell"
+        assert any(t.hidden.strip() for t in exercise.tests), f"{exercise.name} has no hidden tests"
+        assert any(re.search(r"\bcheck\w*\(", t.visible) for t in exercise.tests), f"{exercise.name} has no visible test"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -62,16 +53,16 @@ def test_release_notebook_fails_every_graded_test(assignment, tmp_path):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_holds_no_solution_and_no_hidden_test(assignment):
-    source = COURSE.source(assignment)
+    model = COURSE.assignment(assignment)
+    delimiters = model.delimiters
     text = COURSE.release_path(assignment).read_text()
     released_lines = {line.strip() for c in read(COURSE.release_path(assignment)).cells for line in c.source.splitlines()}
-    assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
+    assert delimiters.begin_solution not in text and delimiters.begin_hidden not in text
     secret_lines = set()
-    for cell in source.cells:
-        for block in SOLUTION.findall(cell.source) + HIDDEN_TESTS.findall(cell.source):
+    for cell in model.notebook.cells:
+        for block in (delimiters.solution_lines(cell.source), delimiters.hidden_part(cell.source)):
             secret_lines |= {line.strip() for line in block.splitlines() if len(line.strip()) > 25}
-    visible_code = {line.strip() for c in source.cells for line in
-                    HIDDEN_TESTS.sub("", SOLUTION.sub("", c.source)).splitlines()}
+    visible_code = {line.strip() for c in model.notebook.cells for line in delimiters.public_part(c.source).splitlines()}
     leaked = sorted((secret_lines - visible_code) & released_lines)
     assert not leaked, leaked[:5]
 
@@ -89,8 +80,7 @@ def test_release_is_what_generation_produces_now(assignment, course_copy):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_total_points_in_readme_table(assignment):
-    nb = COURSE.source(assignment)
-    total = sum(m.points for c in nb.cells if (m := marker_of(c)) and m.kind == "test")
+    total = COURSE.assignment(assignment).points
     rows = [line for line in (ROOT / "README.md").read_text().splitlines()
             if line.startswith("|") and assignment in line]
     assert rows, f"README's assignment table has no row for {assignment}"

@@ -1,9 +1,10 @@
-"""The notebook slicer behind the mutant rounds: which names a cell reads and changes, and which cells a
-slice keeps. No kernel: test_mutants.test_the_slice_keeps_full_marks grades real slices."""
+"""The notebook slicer behind the proof's rounds: which names a cell reads and changes, and which cells a
+slice keeps. No kernel: test_proof.test_the_slice_keeps_full_marks grades real slices."""
 import nbformat
 import pytest
 
-from notebook_slice import graded_slice, reads_and_changes
+from autograder.assignment import Assignment
+from autograder.slicing import graded_slice, reads_and_changes
 
 MODULES = frozenset({"torch", "plt", "np"})
 
@@ -29,11 +30,11 @@ def lesson():
              "summary = double(data).sum()\nprint(summary)",      # a demo after the test
              "# EXERCISE: halve\ndef halve(x):\n    return x / 2",
              "# TEST: test_halve (1 points)\nassert torch.equal(halve(double(data)), data)"]
-    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    return Assignment.parse(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]), "lesson")
 
 
-def first_lines(nb):
-    return [cell.source.splitlines()[0] for cell in nb.cells]
+def first_lines(assignment):
+    return [cell.source.splitlines()[0] for cell in assignment.notebook.cells]
 
 
 def test_the_slice_keeps_graded_cells_and_what_they_read():
