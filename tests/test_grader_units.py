@@ -77,6 +77,7 @@ def test_rebuild_takes_exercises_from_the_student_and_everything_else_from_the_s
     "import sys\nsys.modules['cnn_course.checks'] = None",
     "import autograder",
     "%time torch.testing.assert_close = print",
+    "import torch as t\nt.equal = lambda a, b: True",  # the runtime guard restores it: the scan must agree
 ])
 def test_tamper_scan_flags(code):
     assert tamper.scan(code), code
@@ -91,3 +92,13 @@ def test_tamper_scan_flags(code):
 ])
 def test_tamper_scan_leaves_honest_code_alone(code):
     assert not tamper.scan(code), code
+
+
+def test_the_scan_flags_everything_the_runtime_guard_restores():
+    from autograder import protected
+
+    for module, names in protected.MODULE_ATTRS.items():
+        for name in names:
+            assert tamper.scan(f"import {module} as m\nm.{name} = None"), f"{module}.{name}"
+    for name in protected.SHELL_METHODS + protected.SHELL_ATTRS:
+        assert tamper.scan(f"get_ipython().{name} = None"), name
