@@ -24,7 +24,8 @@ import psutil
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-GUARD_INSTALL = "import autograder.kernel_guard as __grader_guard__\n__grader_guard__.install()\nprint('GUARD READY')"
+GUARD_INSTALL = ("import autograder.kernel_guard as __grader_guard__\n__grader_guard__.install()\n"
+                 "print('GUARD READY', __grader_guard__.device_name())")
 GUARD_RESTORE = "__grader_guard__.restore()"
 GUARD_VERIFY = "__grader_guard__.verify({nonce!r})"
 
@@ -44,6 +45,12 @@ class CellRun:
     message: str = ""
     tampered: list[str] = field(default_factory=list)
     seconds: float = 0.0
+
+
+@dataclass
+class Execution:
+    runs: list[CellRun]  # one per cell of the notebook
+    device: str = "not started"  # the device the kernel computed on, as it named it
 
 
 class GraderError(Exception):
@@ -149,8 +156,8 @@ def _guard_verdict(text: str, nonce: str) -> list[str]:
     return ["the grader's integrity check (its output was suppressed)"]
 
 
-async def _execute(nb, tests: set[int], limits: Limits, env: dict, cwd: str) -> list[CellRun]:
-    runs = [CellRun() for _ in nb.cells]
+async def _execute(nb, tests: set[int], limits: Limits, env: dict, cwd: str, done: Execution) -> list[CellRun]:
+    runs = done.runs
     deadline = time.monotonic() + limits.total_timeout
     start, restarts = 0, 0
     nonce = secrets.token_hex(8)
@@ -170,6 +177,7 @@ async def _execute(nb, tests: set[int], limits: Limits, env: dict, cwd: str) -> 
                 ready = await _run_hidden(client, GUARD_INSTALL, limits.cell_timeout)
                 if "GUARD READY" not in ready:
                     raise GraderError(f"the kernel could not load the grader's guard (is {env.get('PYTHONPATH')} importable?)")
+                done.device = ready.split("GUARD READY", 1)[1].strip()
                 for i in code_cells:  # after a restart: rebuild the state the earlier cells made
                     if i < start and i not in tests and runs[i].status in ("ok", "error"):
                         current = i
@@ -233,6 +241,8 @@ def append_error(cell, message: str) -> None:
         "error", ename="GraderError", evalue=message, traceback=[f"GraderError: {message}"]))
 
 
-def execute(nb, tests: set[int], limits: Limits, env: dict, cwd: str) -> list[CellRun]:
+def execute(nb, tests: set[int], limits: Limits, env: dict, cwd: str) -> Execution:
     """Run ``nb`` in place (outputs are stored on its cells); one :class:`CellRun` per cell."""
-    return asyncio.run(_execute(nb, tests, limits, env, cwd))
+    done = Execution([CellRun() for _ in nb.cells])
+    asyncio.run(_execute(nb, tests, limits, env, cwd, done))
+    return done

@@ -17,7 +17,7 @@ import nbformat
 from . import tamper
 from .assignment import Assignment
 from .environment import kernel_env, threads_per_kernel
-from .execute import CellRun, Limits, append_error, execute
+from .execute import CellRun, GraderError, Limits, append_error, execute
 from .results import Result, TestResult
 from .submission import Submission, UnreadableSubmission, read_cells, rebuild
 
@@ -69,7 +69,7 @@ def grade_one(sub: Submission, assignment: Assignment, options: Options) -> tupl
     began = time.monotonic()
     notes: list[str] = []
     failure = None
-    runs = None
+    runs, device = None, "not run"
     nb, tests = assignment.notebook, {t.index: t for t in assignment.tests}
     try:
         if sub.path is None:
@@ -87,18 +87,31 @@ def grade_one(sub: Submission, assignment: Assignment, options: Options) -> tupl
         workdir = tempfile.mkdtemp(prefix=f"grade-{sub.student}-")
         env = kernel_env(options.profile, options.device, threads_per_kernel(options.jobs))
         try:
-            runs = execute(nb, set(tests), options.limits, env, workdir)
+            execution = execute(nb, set(tests), options.limits, env, workdir)
+            runs, device = execution.runs, execution.device
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
     elif nb is assignment.notebook:
         nb = copy.deepcopy(nb)  # scoring writes the failure into the notebook: never into the shared source
     scored = _score_tests(nb, tests, runs, failure)
     result = Result(sub.student, assignment.name, sub.path.name if sub.path else None,
-                    round(time.monotonic() - began, 2), scored, tuple(notes + ([failure] if failure else [])))
+                    round(time.monotonic() - began, 2), scored, tuple(notes + ([failure] if failure else [])), device)
     return result, nb
+
+
+def require_device(device: str) -> None:
+    """Refuse, before any kernel starts, a GPU this machine does not have (grading would silently use the CPU
+    or fail in every notebook)."""
+    if device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise GraderError("--device cuda: torch sees no GPU on this machine (torch.cuda.is_available() is "
+                              "False); grade with --device cpu, or --device auto to use a GPU only where there is one")
 
 
 def grade_all(subs: list[Submission], assignment: Assignment, options: Options):
     """Grade every submission, ``options.jobs`` at a time; ``[(result, graded notebook)]`` in their order."""
+    require_device(options.device)
     with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
         return list(pool.map(lambda s: grade_one(s, assignment, options), subs))

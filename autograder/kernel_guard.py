@@ -69,6 +69,15 @@ def install() -> None:
                 _remember(type(kernel), name)
 
 
+def device_name() -> str:
+    """The device this kernel's notebook computes on (``cnn_course.device()``), a GPU by its name."""
+    import cnn_course
+    import torch
+
+    device = cnn_course.device()
+    return f"cuda ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else device.type
+
+
 def _instance_overrides() -> list[tuple[object, str]]:
     """Methods a student set on the shell or kernel *instance*, shadowing the class's."""
     found = []

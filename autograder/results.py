@@ -25,6 +25,7 @@ class Result:
     duration_s: float
     tests: tuple[TestResult, ...]
     notes: tuple[str, ...] = field(default=())
+    device: str = "not run"  # what the kernel computed on, as it reported it
 
     @property
     def score(self) -> float:
@@ -37,7 +38,7 @@ class Result:
     def to_json(self) -> dict:
         return {"student": self.student, "assignment": self.assignment, "notebook": self.notebook,
                 "score": self.score, "max_score": self.max_score, "duration_s": self.duration_s,
-                "tests": [t.to_json() for t in self.tests], "notes": list(self.notes)}
+                "device": self.device, "tests": [t.to_json() for t in self.tests], "notes": list(self.notes)}
 
     def to_gradescope(self) -> dict:
         """Gradescope's ``results.json``."""

@@ -62,7 +62,9 @@ def test_json_schema(example_class):
     _, report, _ = example_class
     assert report["assignment"] == A and report["profile"] == "quick"
     for r in report["submissions"]:
-        assert set(r) >= {"student", "assignment", "notebook", "score", "max_score", "duration_s", "tests"}
+        assert set(r) >= {"student", "assignment", "notebook", "score", "max_score", "duration_s", "tests", "device"}
+        # what the kernel computed on; nothing ran for an unreadable file or a statically flagged tamperer
+        assert r["device"] == ("not run" if r["student"] in ("fay_broken_file", "eve_tampers") else "cpu"), r
         assert r["max_score"] == 12 and r["score"] == sum(t["points"] for t in r["tests"])
         assert isinstance(r["duration_s"], float) and r["duration_s"] >= 0
         for t in r["tests"]:
@@ -215,3 +217,8 @@ def test_cli_exit_status(tmp_path):
     assert bad.returncode == 2 and "unknown assignment" in bad.stderr
     missing = run_cli("grade", str(tmp_path / "nothing.ipynb"), "--assignment", A)
     assert missing.returncode == 2 and "no such file" in missing.stderr
+    import torch
+
+    if not torch.cuda.is_available():  # a GPU asked for where there is none: refused before any kernel starts
+        no_gpu = run_cli("grade", str(COURSE.release_path(A)), "--assignment", A, "--device", "cuda", "--no-gradebook")
+        assert no_gpu.returncode == 1 and "torch sees no GPU" in no_gpu.stderr and "student" not in no_gpu.stdout
