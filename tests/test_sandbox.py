@@ -1,0 +1,156 @@
+"""The kernel's sandbox (autograder/sandbox.py), proved by attacks from inside real sandboxed kernels.
+
+One kernel per isolation setup runs every attack (each attack is independent of the others, so sharing
+the kernel keeps the proof valid and the file fast): the namespace level (bubblewrap + uid), the uid with
+Landlock, and the throwaway uid alone (what Colab allows). Setups this machine cannot build are skipped.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import socket
+import sys
+import textwrap
+
+import nbformat
+import psutil
+import pytest
+from nbclient import NotebookClient
+
+from autograder.environment import REPO_ROOT, kernel_env
+from autograder.sandbox import SandboxUnavailable, _layers, probe, sandbox
+
+SOURCE_NB = REPO_ROOT / "source" / "00_images_as_tensors" / "00_images_as_tensors.ipynb"
+
+SETUPS = {  # name -> (level, layers skipped)
+    "namespaces": ("strict", ()),
+    "uid+landlock": ("standard", ("namespaces",)),
+    "uid alone": ("standard", ("namespaces", "landlock")),
+}
+
+ATTACKS = textwrap.dedent('''
+    import json, os, signal, socket, subprocess, sys
+    got = {}
+    def attempt(name, fn):
+        try:
+            fn(); got[name] = "succeeded"
+        except Exception as err:
+            got[name] = type(err).__name__
+    def read(path):
+        with open(path, "rb") as f:
+            f.read(1)
+    for name, path in TARGETS["read"].items():
+        attempt("read " + name, lambda p=path: read(p))
+    attempt("write other submission", lambda: open(TARGETS["other"], "w").write("{}"))
+    attempt("kill parent", lambda: os.kill(os.getppid(), signal.SIGKILL))
+    attempt("kill grader", lambda: os.kill(TARGETS["grader_pid"], signal.SIGKILL))
+    def connect():
+        with socket.create_connection(("127.0.0.1", TARGETS["port"]), timeout=3) as s:
+            s.sendall(b"x")
+    attempt("connect", connect)
+    sleeper = [sys.executable, "-c", "import time; time.sleep(600)", TARGETS["token"]]
+    subprocess.Popen(sleeper, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if os.fork() == 0:  # double fork: the grandchild is orphaned, reparented away from the kernel
+        os.setsid()
+        if os.fork() == 0:
+            os.execv(sys.executable, sleeper)
+        os._exit(0)
+    import numpy, torch, cnn_course, autograder.kernel_guard
+    got["compute"] = float(torch.nn.functional.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2)).sum())
+    got["guard"] = autograder.kernel_guard.__file__
+    got["uid"] = os.getuid()
+    print("RESULT " + json.dumps(got))
+''')
+
+
+async def _attack(box, targets: dict) -> dict:
+    """Start the kernel as the grader does (nbclient, the sandbox's manager), run the attacks, shut it down."""
+    code = f"TARGETS = {json.dumps(targets)}\n" + ATTACKS
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    client = NotebookClient(nb, km=box.kernel_manager(), timeout=120, startup_timeout=120,
+                            resources={"metadata": {"path": str(box.workdir)}})
+    async with client.async_setup_kernel(env=box.env(kernel_env("quick", "cpu", 1))):
+        await client.async_execute_cell(nb.cells[0], 0)
+    text = "".join(o.get("text", "") for o in nb.cells[0].outputs)
+    assert "RESULT " in text, nb.cells[0].outputs
+    return json.loads(text.split("RESULT ", 1)[1].splitlines()[0])
+
+
+def _sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("setup", list(SETUPS))
+def test_attacks_from_the_kernel_fail(setup, tmp_path):
+    level, skip = SETUPS[setup]
+    if not probe().root and "uid" in setup:
+        pytest.skip("another uid needs the grader to run as root")
+    try:
+        layers = _layers(level, probe(), frozenset(skip))
+    except SandboxUnavailable as err:
+        pytest.skip(str(err))
+    gradebook = tmp_path / "gradebook.db"
+    gradebook.write_bytes(b"SQLite format 3\0 secret grades")
+    other = tmp_path / "submitted" / "bob" / "00_images_as_tensors.ipynb"
+    other.parent.mkdir(parents=True)
+    other.write_text('{"cells": []}')
+    private = tmp_path / "source.ipynb"  # the solutions, as an instructor who keeps them 0600 would
+    private.write_bytes(SOURCE_NB.read_bytes())
+    private.chmod(0o600)
+    before = _sha(other)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.5)
+    token = f"sandbox-test-{os.getpid()}-{setup.replace(' ', '-')}"
+    reads = {"gradebook": str(gradebook), "private solutions": str(private)}
+    confined = "namespaces" in layers or "landlock" in layers
+    if confined:  # the uid alone cannot hide world-readable files: only namespaces and Landlock can
+        reads.update({"source notebook": str(SOURCE_NB), "grader file": str(REPO_ROOT / "autograder" / "grade.py")})
+    targets = {"read": reads, "other": str(other), "grader_pid": os.getpid(), "port": listener.getsockname()[1],
+               "token": token}
+    try:
+        with sandbox(level, skip=skip) as box:
+            assert box.layers == layers
+            got = asyncio.run(_attack(box, targets))
+            try:
+                accepted = listener.accept()[0]
+                accepted.close()
+                connected = True
+            except TimeoutError:
+                connected = False
+    finally:
+        listener.close()
+
+    for name in reads:
+        assert got["read " + name] in ("PermissionError", "FileNotFoundError"), (name, got)  # absent in bwrap
+    assert got["write other submission"] != "succeeded" and _sha(other) == before
+    assert got["kill parent"] in ("PermissionError", "ProcessLookupError"), got
+    assert got["kill grader"] in ("PermissionError", "ProcessLookupError"), got
+    if confined:
+        assert got["connect"] != "succeeded" and not connected, got
+    survivors = [p for p in psutil.process_iter(["cmdline"]) if token in (p.info["cmdline"] or [])]
+    assert not survivors, f"processes outlived the grading: {survivors}"
+    assert got["compute"] == 16.0  # a 2x2 ones kernel over a 3x3 ones image
+    assert got["guard"].startswith(str(box.public)), got["guard"]
+    assert got["uid"] not in (0, os.getuid()) and got["uid"] == box.uid
+
+
+def test_levels_say_what_is_missing():
+    from autograder.sandbox import Capabilities
+
+    bare = Capabilities(root=False, bwrap=None, landlock_abi=0,
+                        missing={"namespaces": "bubblewrap is not installed: apt-get install bubblewrap",
+                                 "landlock": "Landlock is not available"})
+    with pytest.raises(SandboxUnavailable, match="apt-get install bubblewrap"):
+        _layers("strict", bare)
+    with pytest.raises(SandboxUnavailable, match="Landlock is not available"):
+        _layers("standard", bare)
+    assert _layers("none", bare) == ["workdir"]
+    with pytest.raises(ValueError):
+        _layers("paranoid", bare)
+    assert _layers("strict", Capabilities(True, "/usr/bin/bwrap", 0)) == ["workdir", "uid", "namespaces"]
+    assert _layers("standard", Capabilities(False, None, 6)) == ["workdir", "landlock"]
