@@ -1,0 +1,70 @@
+"""Helpers for the test cells of 05_architectures: twin models with shared random weights.
+
+The reference model (torchvision's, or one the test builds) is created on the ``meta`` device and then
+takes the student's tensors, so no large model is initialised twice and no weights are downloaded.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+from cnn_course.checks import check, check_close, check_shape, check_type
+
+
+def compare_state_dicts(mine: nn.Module, theirs: nn.Module, name: str, hint: str | None = None) -> None:
+    """The same state_dict keys and shapes as the reference, saying which differ."""
+    a, b = mine.state_dict(), theirs.state_dict()
+    missing = [k for k in b if k not in a]
+    unexpected = [k for k in a if k not in b]
+    check(not missing and not unexpected, name, "state_dict keys differ from the reference's: "
+          f"missing {missing[:5]}, unexpected {unexpected[:5]}", hint=hint)
+    wrong = [f"{k}: yours {tuple(a[k].shape)}, reference {tuple(b[k].shape)}" for k in b if a[k].shape != b[k].shape]
+    check(not wrong, name, "parameter shapes differ from the reference's: " + "; ".join(wrong[:4]), hint=hint)
+
+
+@torch.no_grad()
+def randomise(model: nn.Module, seed: int = 0) -> nn.Module:
+    """Seeded random values in every parameter and buffer, BatchNorm statistics included."""
+    g = torch.Generator().manual_seed(seed)
+    for pname, p in model.named_parameters():
+        if p.dim() > 1:
+            p.copy_(torch.randn(p.shape, generator=g) * (1.0 / p[0].numel()) ** 0.5)
+        elif pname.endswith("weight"):
+            p.copy_(torch.rand(p.shape, generator=g) + 0.5)
+        else:
+            p.copy_(torch.randn(p.shape, generator=g) * 0.1)
+    for bname, b in model.named_buffers():
+        if not b.is_floating_point():
+            b.zero_()
+        elif bname.endswith("running_var"):
+            b.copy_(torch.rand(b.shape, generator=g) + 0.5)
+        else:
+            b.copy_(torch.randn(b.shape, generator=g) * 0.1)
+    return model
+
+
+def twins(build_mine, build_reference, name: str, hint: str | None = None, seed: int = 0):
+    """(mine, reference): the student's model with random weights and the reference holding the same tensors."""
+    with torch.device("meta"):
+        mine = build_mine()
+    check_type(mine, nn.Module, name, hint="return an nn.Module")
+    with torch.device("meta"):
+        reference = build_reference()
+    compare_state_dicts(mine, reference, name, hint)
+    mine.to_empty(device="cpu")
+    randomise(mine, seed)
+    reference.load_state_dict(mine.state_dict(), strict=True, assign=True)
+    return mine.eval(), reference.eval()
+
+
+def compare_outputs(mine: nn.Module, reference: nn.Module, x: torch.Tensor, name: str, hint: str | None = None):
+    """The same output as the reference in evaluation mode, within a tolerance scaled by the output."""
+    with torch.no_grad():
+        expected = reference.eval()(x)
+        got = mine.eval()(x)
+    check_type(got, torch.Tensor, f"{name}: output", hint="forward returns one tensor of logits")
+    check_shape(got, expected.shape, f"{name}: output shape for input {tuple(x.shape)}", hint=hint)
+    scale = max(1.0, expected.abs().max().item())
+    check_close(got, expected, f"{name}: output for input {tuple(x.shape)}, same weights as the reference",
+                hint=hint, rtol=1e-4, atol=1e-4 * scale)
+    return got
