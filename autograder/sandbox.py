@@ -26,6 +26,7 @@ Levels, what each requires:
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import functools
@@ -164,6 +165,7 @@ def _layers(level: str, caps: Capabilities, skip: frozenset = frozenset()) -> li
 def public_copy() -> Path:
     """One read-only copy of the public helpers per grader process, outside the checkout."""
     dest = Path(tempfile.mkdtemp(prefix="cnn-course-public-"))
+    atexit.register(shutil.rmtree, dest, ignore_errors=True)
     for rel in PUBLIC:
         src, dst = REPO_ROOT / rel, dest / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
