@@ -43,6 +43,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
 from jupyter_client import AsyncKernelManager
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -295,6 +296,18 @@ class SandboxedKernelManager(AsyncKernelManager):
         kw["env"] = self.sandbox.env(kw.get("env") or dict(os.environ))
         kw.pop("start_new_session", None)
         return await super()._async_launch_kernel(self.sandbox.wrap(kernel_cmd), **kw)
+
+    async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+        # without uid or PID namespace (level none, Landlock alone) the kernel's descendants are the best
+        # handle left: a start_new_session child is still one; a double-forked orphan is not
+        try:
+            leftovers = psutil.Process(self.provisioner.pid).children(recursive=True) if self.provisioner else []
+        except psutil.Error:
+            leftovers = []
+        await super()._async_shutdown_kernel(now=now, restart=restart)
+        for proc in leftovers:
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         self.sandbox.kill_all()
