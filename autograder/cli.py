@@ -41,19 +41,40 @@ def _write_json(path: Path, data: dict) -> None:
     Path(path).write_text(json.dumps(data, indent=2) + "\n")
 
 
+def _already_graded(json_out: Path | None) -> dict[str, Result]:
+    """For --resume: the results of an earlier run's JSON report that were graded to the end."""
+    if not json_out or not Path(json_out).exists():
+        return {}
+    earlier = [Result.from_json(s) for s in json.loads(Path(json_out).read_text())["submissions"]]
+    return {r.student: r for r in earlier if r.graded}
+
+
 def grade(course: Course, target: Path, assignment: str, options: Options, json_out: Path | None = None,
-          gradescope: Path | None = None, gradebook: bool = True) -> list[Result]:
-    """Grade a notebook or a folder of submissions; record, print and write the results."""
+          gradescope: Path | None = None, gradebook: bool = True, cluster: str | None = None,
+          resume: bool = False) -> list[Result]:
+    """Grade a notebook or a folder of submissions (on this machine, or on a Dask cluster); record, print
+    and write the results. With ``resume``, what the JSON report already holds is not graded again."""
     from .gradebook import record
 
     subs = find_submissions(Path(target), assignment, course.source_path(assignment).name)
     if not subs:
         print(f"no submissions for {assignment} in {target}", file=sys.stderr)
         return []
-    graded = grade_all(subs, course.assignment(assignment), options)
-    results = [r for r, _ in graded]
+    earlier = _already_graded(json_out) if resume else {}
+    todo = [s for s in subs if s.student not in earlier]
+    if earlier:
+        print(f"--resume: {len(earlier)} already graded in {json_out}, {len(todo)} to grade")
+    model = course.assignment(assignment)
+    if cluster:
+        from .cluster import grade_on_cluster
+
+        graded = grade_on_cluster(todo, model, options, cluster)
+    else:
+        graded = grade_all(todo, model, options, progress=True)
     if gradebook:
         record(course, assignment, graded)
+    new = {r.student: r for r, _ in graded}
+    results = [earlier.get(s.student) or new[s.student] for s in subs]
     print(grade_table(results))
     if json_out:
         _write_json(json_out, results_format.report(results, assignment, options.profile, options.device, options.jobs))
@@ -93,8 +114,10 @@ def _options(args) -> Options:
 
 
 def cmd_grade(args) -> int:
+    if args.resume and not args.json:
+        raise CourseError("--resume needs --json: the report of the earlier run says what is already graded")
     grade(Course(Path(args.course_dir).resolve()), Path(args.target), args.assignment, _options(args),
-          args.json, args.gradescope, gradebook=not args.no_gradebook)
+          args.json, args.gradescope, gradebook=not args.no_gradebook, cluster=args.cluster, resume=args.resume)
     return 0
 
 
@@ -164,7 +187,10 @@ def parser() -> argparse.ArgumentParser:
     g = sub.add_parser("grade", help="autograde a notebook or a folder of submissions")
     g.add_argument("target", help="a notebook, or a folder in nbgrader's <student>/<assignment>/ layout")
     g.add_argument("--assignment", required=True)
-    g.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel")
+    g.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (workers of --cluster local)")
+    g.add_argument("--cluster", metavar="ADDRESS", help="grade on a Dask scheduler (tcp://host:8786), or `local` "
+                                                       "for a LocalCluster of --jobs workers")
+    g.add_argument("--resume", action="store_true", help="grade only what the --json report lacks or could not finish")
     g.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     g.add_argument("--profile", choices=["auto", "quick", "full"], default="auto")
     g.add_argument("--json", help="write the results as JSON here")

@@ -9,7 +9,7 @@ import copy
 import shutil
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 import nbformat
@@ -18,8 +18,9 @@ from . import tamper
 from .assignment import Assignment
 from .environment import kernel_env, threads_per_kernel
 from .execute import CellRun, GraderError, Limits, append_error, execute
+from .progress import Progress
 from .results import Result, TestResult
-from .submission import Submission, UnreadableSubmission, read_cells, rebuild
+from .submission import HandedIn, Submission, rebuild
 
 PROFILE_LIMITS = {  # per-cell and whole-notebook seconds: GPU training cells need minutes in `full`
     "quick": Limits(cell_timeout=120, total_timeout=900),
@@ -66,25 +67,26 @@ def _score_tests(nb, tests: dict, runs: list[CellRun] | None, failure: str | Non
 
 
 def grade_one(sub: Submission, assignment: Assignment, options: Options) -> tuple[Result, nbformat.NotebookNode]:
+    return grade_handed_in(HandedIn.read(sub), assignment, options)
+
+
+def grade_handed_in(handed: HandedIn, assignment: Assignment,
+                    options: Options) -> tuple[Result, nbformat.NotebookNode]:
     began = time.monotonic()
     notes: list[str] = []
-    failure = None
+    failure = handed.problem
     runs, device = None, "not run"
     nb, tests = assignment.notebook, {t.index: t for t in assignment.tests}
-    try:
-        if sub.path is None:
-            raise UnreadableSubmission("no notebook was submitted")
-        rebuilt = rebuild(assignment, read_cells(sub.path))
+    if failure is None:
+        rebuilt = rebuild(assignment, handed.cells)
         nb, tests, notes = rebuilt.notebook, rebuilt.tests, rebuilt.notes
         findings = [f"{label} line {line}: {what}"
                     for index, label in rebuilt.student_cells.items()
                     for line, what in tamper.scan(nb.cells[index].source)]
         if findings:
             failure = "tampering: " + "; ".join(findings) + " (the tests rely on these; no points awarded)"
-    except UnreadableSubmission as err:
-        failure = str(err)
     if failure is None:
-        workdir = tempfile.mkdtemp(prefix=f"grade-{sub.student}-")
+        workdir = tempfile.mkdtemp(prefix=f"grade-{handed.student}-")
         env = kernel_env(options.profile, options.device, threads_per_kernel(options.jobs))
         try:
             execution = execute(nb, set(tests), options.limits, env, workdir)
@@ -94,7 +96,7 @@ def grade_one(sub: Submission, assignment: Assignment, options: Options) -> tupl
     elif nb is assignment.notebook:
         nb = copy.deepcopy(nb)  # scoring writes the failure into the notebook: never into the shared source
     scored = _score_tests(nb, tests, runs, failure)
-    result = Result(sub.student, assignment.name, sub.path.name if sub.path else None,
+    result = Result(handed.student, assignment.name, handed.notebook,
                     round(time.monotonic() - began, 2), scored, tuple(notes + ([failure] if failure else [])), device)
     return result, nb
 
@@ -110,8 +112,26 @@ def require_device(device: str) -> None:
                               "False); grade with --device cpu, or --device auto to use a GPU only where there is one")
 
 
-def grade_all(subs: list[Submission], assignment: Assignment, options: Options):
+def not_graded(handed: HandedIn, assignment: Assignment, reason: str) -> tuple[Result, nbformat.NotebookNode]:
+    """The result of a submission the grader could not finish (not the student's doing): every test 0 and
+    the reason, marked so that ``--resume`` grades it again."""
+    nb = copy.deepcopy(assignment.notebook)
+    failure = f"not graded: {reason}"
+    tests = {t.index: t for t in assignment.tests}
+    result = Result(handed.student, assignment.name, handed.notebook, 0.0, _score_tests(nb, tests, None, failure),
+                    (failure,), graded=False)
+    return result, nb
+
+
+def grade_all(subs: list[Submission], assignment: Assignment, options: Options, progress: bool = False):
     """Grade every submission, ``options.jobs`` at a time; ``[(result, graded notebook)]`` in their order."""
     require_device(options.device)
-    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
-        return list(pool.map(lambda s: grade_one(s, assignment, options), subs))
+    graded: list = [None] * len(subs)
+    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool, \
+            Progress(len(subs) if progress else 0, options.jobs) as bar:
+        futures = {pool.submit(grade_one, sub, assignment, options): i for i, sub in enumerate(subs)}
+        for future in as_completed(futures):
+            i = futures[future]
+            graded[i] = future.result()
+            bar.done(subs[i].student)
+    return graded

@@ -26,6 +26,7 @@ class Result:
     tests: tuple[TestResult, ...]
     notes: tuple[str, ...] = field(default=())
     device: str = "not run"  # what the kernel computed on, as it reported it
+    graded: bool = True  # False: the grader could not finish it (a lost worker); --resume grades it again
 
     @property
     def score(self) -> float:
@@ -38,7 +39,13 @@ class Result:
     def to_json(self) -> dict:
         return {"student": self.student, "assignment": self.assignment, "notebook": self.notebook,
                 "score": self.score, "max_score": self.max_score, "duration_s": self.duration_s,
-                "device": self.device, "tests": [t.to_json() for t in self.tests], "notes": list(self.notes)}
+                "device": self.device, "graded": self.graded, "tests": [t.to_json() for t in self.tests],
+                "notes": list(self.notes)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Result":
+        return cls(data["student"], data["assignment"], data["notebook"], data["duration_s"],
+                   tuple(TestResult(**t) for t in data["tests"]), tuple(data["notes"]), data["device"], data["graded"])
 
     def to_gradescope(self) -> dict:
         """Gradescope's ``results.json``."""

@@ -47,6 +47,25 @@ def find_submissions(target: Path, assignment: str, notebook_name: str) -> list[
     return found
 
 
+@dataclass(frozen=True)
+class HandedIn:
+    """What one student handed in, read into data on the machine that has the file (a cluster's workers
+    need not see it): the notebook's cells, or why they could not be read."""
+    student: str
+    notebook: str | None  # the file's name
+    cells: list[dict] | None
+    problem: str | None = None
+
+    @classmethod
+    def read(cls, sub: Submission) -> "HandedIn":
+        if sub.path is None:
+            return cls(sub.student, None, None, "no notebook was submitted")
+        try:
+            return cls(sub.student, sub.path.name, read_cells(sub.path))
+        except UnreadableSubmission as err:
+            return cls(sub.student, sub.path.name, None, str(err))
+
+
 @dataclass
 class Rebuilt:
     notebook: nbformat.NotebookNode

@@ -1,0 +1,70 @@
+"""Grading a class on a Dask cluster: one task per submission, each one kernel on its worker.
+
+The driver reads every submission into data (:class:`HandedIn`: workers need not see its files), sends
+it with the parsed assignment, and gets back the result and the graded notebook as data; only the
+driver writes the gradebook, ``autograded/`` and feedback (sqlite is not safe to share). A worker that
+dies mid-task (out of memory, node lost) has its task retried on another by Dask's scheduler, up to
+``distributed.scheduler.allowed-failures`` times; then that submission is reported as not graded, with
+the reason, and the batch goes on.
+
+``address`` is a running scheduler (``tcp://host:8786``: ``dask scheduler`` plus ``dask worker``s,
+``dask-jobqueue`` on Slurm/PBS, ``dask-kubernetes``), or ``local`` for a ``LocalCluster`` on this machine.
+GPU tasks ask for ``resources={"GPU": 1}``: start GPU workers with ``--resources GPU=1``, one per GPU,
+each with its ``CUDA_VISIBLE_DEVICES``, which the kernel inherits.
+"""
+from __future__ import annotations
+
+import contextlib
+
+import nbformat
+
+from .assignment import Assignment
+from .execute import GraderError
+from .grade import Options, grade_handed_in, not_graded
+from .progress import Progress
+from .results import Result
+from .submission import HandedIn, Submission
+
+
+@contextlib.contextmanager
+def connect(address: str, workers: int):
+    """A Dask client on ``address``, or on a LocalCluster of ``workers`` one-thread worker processes."""
+    from distributed import Client, LocalCluster
+
+    if address != "local":
+        with Client(address) as client:
+            yield client
+        return
+    # one kernel per worker process; no dashboard server unless bokeh is installed
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+                      ) as cluster, Client(cluster) as client:
+        yield client
+
+
+def grade_on_cluster(subs: list[Submission], assignment: Assignment, options: Options, address: str,
+                     log=print) -> list[tuple[Result, nbformat.NotebookNode]]:
+    """Like :func:`autograder.grade.grade_all`, on a Dask cluster; results in the order of ``subs``."""
+    from distributed import as_completed
+
+    handed = [HandedIn.read(sub) for sub in subs]
+    resources = {"GPU": 1} if options.device == "cuda" else None
+    with connect(address, options.jobs) as client:
+        if client.dashboard_link:
+            log(f"Dask dashboard: {client.dashboard_link}")
+        workers = client.scheduler_info().get("workers", {})
+        if resources and not any(w.get("resources", {}).get("GPU") for w in workers.values()):
+            raise GraderError(f"--device cuda: no worker of {address} offers a GPU "
+                              "(start GPU workers with `dask worker SCHEDULER --resources GPU=1`)")
+        shared = client.scatter(assignment, broadcast=True)  # sent once to each worker, not once per task
+        futures = {client.submit(grade_handed_in, h, shared, options, key=f"grade-{i}-{h.student}",
+                                 resources=resources, pure=False): i for i, h in enumerate(handed)}
+        graded: list = [None] * len(subs)
+        with Progress(len(subs), len(workers) or options.jobs) as progress:
+            for future in as_completed(futures):
+                i = futures[future]
+                try:
+                    graded[i] = future.result()
+                except Exception as err:  # the worker died too often (KilledWorker), or the task could not run
+                    graded[i] = not_graded(handed[i], assignment, f"{type(err).__name__}: {err}"[:300])
+                progress.done(handed[i].student, failed=not graded[i][0].graded)
+    return graded
