@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import socket
-import sys
 import textwrap
 
 import nbformat
