@@ -19,7 +19,9 @@ Levels, what each requires:
 
 * ``strict``   namespaces, plus uid when root.
 * ``standard`` the instructor's files unreadable and the grader unsignalable: namespaces, or Landlock
-  ABI >= 6 (with uid when root). The default.
+  ABI >= 6 (with uid when root). The default. Where neither exists (Colab), ``skip={"namespaces",
+  "landlock"}`` accepts the uid alone: then only files not readable by others are hidden, and the
+  network stays open.
 * ``none``     workdir only (plus a process-group kill at the end): for trusted notebooks.
 
 :func:`sandbox` raises :class:`SandboxUnavailable` naming what is missing when the level cannot be reached.
