@@ -32,7 +32,8 @@ MUTANTS = {
         "num_classes ignored": mutate("lenet5", ("nn.Linear(84, num_classes))", "nn.Linear(84, 10))")),
     },
     "alexnet": {
-        "pooling not overlapping (2x2 by 2)": lambda code: code.replace("nn.MaxPool2d(3, stride=2)", "nn.MaxPool2d(2, stride=2)"),
+        "pooling not overlapping (2x2 by 2)": mutate(
+            "alexnet", lambda code: code.replace("nn.MaxPool2d(3, stride=2)", "nn.MaxPool2d(2, stride=2)")),
         "no ReLU after the last convolution": mutate(
             "alexnet", ("nn.Conv2d(256, 256, 3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(3, stride=2))",
                         "nn.Conv2d(256, 256, 3, padding=1), nn.MaxPool2d(3, stride=2))")),
@@ -68,9 +69,11 @@ MUTANTS = {
                           "                                     BasicConv2d(ch3x3red, ch3x3, kernel_size=3, padding=1))",
                           "self.branch2 = BasicConv2d(in_channels, ch3x3, kernel_size=3, padding=1)")),
         "a true 5x5 in the third branch": mutate(
-            "Inception", ("BasicConv2d(ch5x5red, ch5x5, kernel_size=3, padding=1)", "BasicConv2d(ch5x5red, ch5x5, kernel_size=5, padding=2)")),
+            "Inception", ("                                     BasicConv2d(ch5x5red, ch5x5, kernel_size=3, padding=1))",
+                          "                                     BasicConv2d(ch5x5red, ch5x5, kernel_size=5, padding=2))")),
         "pooling branch without padding": mutate(
-            "Inception", ("nn.MaxPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True)", "nn.MaxPool2d(kernel_size=3, stride=1, ceil_mode=True)")),
+            "Inception", ("nn.Sequential(nn.MaxPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True),\n                                     BasicConv2d",
+                          "nn.Sequential(nn.MaxPool2d(kernel_size=3, stride=1, ceil_mode=True),\n                                     BasicConv2d")),
         "concatenates along the width": mutate("Inception", ("self.branch4(x)], dim=1)", "self.branch4(x)], dim=3)")),
         "projection before the pooling": mutate(
             "Inception", ("nn.Sequential(nn.MaxPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True),\n"
@@ -78,8 +81,8 @@ MUTANTS = {
                           "nn.Sequential(BasicConv2d(in_channels, pool_proj, kernel_size=1),\n"
                           "                                     nn.MaxPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True))")),
         "average pooling in the pool branch": mutate(
-            "Inception", ("nn.MaxPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True)",
-                          "nn.AvgPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True)")),
+            "Inception", ("nn.Sequential(nn.MaxPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True),\n                                     BasicConv2d",
+                          "nn.Sequential(nn.AvgPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True),\n                                     BasicConv2d")),
     },
     "googlenet": {
         "first max pooling without ceil_mode": mutate(
@@ -109,7 +112,7 @@ MUTANTS = {
         "no ReLU before the pooling": mutate("densenet121", ("x = F.relu(self.features(x))", "x = self.features(x)")),
     },
     "mobilenet_v2": {
-        "depthwise convolution without groups": mutate("mobilenet_v2", ("groups=hidden, bias=False)", "bias=False)")),
+        "depthwise convolution without groups": mutate("mobilenet_v2", ("padding=1, groups=hidden, bias=False),\n", "padding=1, bias=False),\n")),
         "ReLU6 after the linear projection": mutate(
             "mobilenet_v2", ("        layers.append(nn.BatchNorm2d(out_channels))\n",
                              "        layers.append(nn.BatchNorm2d(out_channels))\n        layers.append(nn.ReLU6(inplace=True))\n")),
@@ -188,8 +191,9 @@ ALTERNATIVES = {
             "def lenet5(num_classes=10):\n    return _LeNet(num_classes)\n"),
     },
     "alexnet": {
-        "view instead of flatten, ReLU not in place": lambda code: code.replace("nn.ReLU(inplace=True)", "nn.ReLU()").replace(
-            "torch.flatten(self.avgpool(self.features(x)), 1)", "self.avgpool(self.features(x)).view(x.shape[0], -1)"),
+        "view instead of flatten, ReLU not in place": mutate("alexnet", lambda code: code.replace(
+            "nn.ReLU(inplace=True)", "nn.ReLU()").replace(
+            "torch.flatten(self.avgpool(self.features(x)), 1)", "self.avgpool(self.features(x)).view(x.shape[0], -1)")),
     },
     "vgg": {
         "configurations built from a table, layers from a comprehension": (
