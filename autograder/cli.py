@@ -110,7 +110,7 @@ def _options(args) -> Options:
     limits = Limits(cell_timeout=args.cell_timeout or base.cell_timeout,
                     total_timeout=args.timeout or base.total_timeout,
                     memory_mb=args.memory_mb or base.memory_mb)
-    return Options(profile=profile, device=args.device, jobs=args.jobs, limits=limits)
+    return Options(profile=profile, device=args.device, jobs=args.jobs, limits=limits, isolation=args.isolation)
 
 
 def cmd_grade(args) -> int:
@@ -190,6 +190,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (workers of --cluster local)")
     g.add_argument("--cluster", metavar="ADDRESS", help="grade on a Dask scheduler (tcp://host:8786), or `local` "
                                                        "for a LocalCluster of --jobs workers")
+    g.add_argument("--isolation", choices=["strict", "standard", "none"], default="standard",
+                   help="the kernel's sandbox (README: threat model); refused when this machine cannot build it")
     g.add_argument("--resume", action="store_true", help="grade only what the --json report lacks or could not finish")
     g.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     g.add_argument("--profile", choices=["auto", "quick", "full"], default="auto")

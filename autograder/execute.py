@@ -24,6 +24,8 @@ import psutil
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from .sandbox import Sandbox
+
 GUARD_INSTALL = ("import autograder.kernel_guard as __grader_guard__\n__grader_guard__.install()\n"
                  "print('GUARD READY', __grader_guard__.device_name())")
 GUARD_RESTORE = "__grader_guard__.restore()"
@@ -156,7 +158,7 @@ def _guard_verdict(text: str, nonce: str) -> list[str]:
     return ["the grader's integrity check (its output was suppressed)"]
 
 
-async def _execute(nb, tests: set[int], limits: Limits, env: dict, cwd: str, done: Execution) -> list[CellRun]:
+async def _execute(nb, tests: set[int], limits: Limits, env: dict, box: Sandbox, done: Execution) -> list[CellRun]:
     runs = done.runs
     deadline = time.monotonic() + limits.total_timeout
     start, restarts = 0, 0
@@ -164,14 +166,16 @@ async def _execute(nb, tests: set[int], limits: Limits, env: dict, cwd: str, don
     code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()]
 
     while True:
-        client = _LimitedClient(nb, kernel_name="python3", timeout=int(limits.cell_timeout),
+        # every start (the first, and each restart after a crash) is a fresh kernel in the same sandbox
+        client = _LimitedClient(nb, km=box.kernel_manager(), timeout=int(limits.cell_timeout),
                                 allow_errors=True, interrupt_on_timeout=False, startup_timeout=120,
-                                resources={"metadata": {"path": cwd}}, max_output_bytes=limits.max_output_bytes)
+                                resources={"metadata": {"path": str(box.workdir)}},
+                                max_output_bytes=limits.max_output_bytes)
         watchdog = None
         current = None
         try:
-            # the kernel's own stderr (ZMQ teardown noise when it is killed) is not the student's output
-            async with client.async_setup_kernel(env=env, stderr=subprocess.DEVNULL):
+            # the kernel process's own output (its banner; ZMQ teardown noise when it is killed) is not the student's
+            async with client.async_setup_kernel(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
                 watchdog = _MemoryWatchdog(client.km.provisioner.pid, limits.memory_mb)
                 watchdog.start()
                 ready = await _run_hidden(client, GUARD_INSTALL, limits.cell_timeout)
@@ -241,8 +245,9 @@ def append_error(cell, message: str) -> None:
         "error", ename="GraderError", evalue=message, traceback=[f"GraderError: {message}"]))
 
 
-def execute(nb, tests: set[int], limits: Limits, env: dict, cwd: str) -> Execution:
-    """Run ``nb`` in place (outputs are stored on its cells); one :class:`CellRun` per cell."""
+def execute(nb, tests: set[int], limits: Limits, env: dict, box: Sandbox) -> Execution:
+    """Run ``nb`` in place (outputs are stored on its cells) in kernels inside ``box``; one :class:`CellRun`
+    per cell."""
     done = Execution([CellRun() for _ in nb.cells])
-    asyncio.run(_execute(nb, tests, limits, env, cwd, done))
+    asyncio.run(_execute(nb, tests, limits, env, box, done))
     return done

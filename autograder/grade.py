@@ -6,8 +6,6 @@ guard's verdict), never from what the notebook prints about itself.
 from __future__ import annotations
 
 import copy
-import shutil
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -19,6 +17,7 @@ from .assignment import Assignment
 from .environment import kernel_env, threads_per_kernel
 from .execute import CellRun, GraderError, Limits, append_error, execute
 from .progress import Progress
+from .sandbox import layers_for, sandbox
 from .results import Result, TestResult
 from .submission import HandedIn, Submission, rebuild
 
@@ -34,6 +33,7 @@ class Options:
     device: str = "auto"
     jobs: int = 1
     limits: Limits = field(default_factory=Limits)
+    isolation: str = "standard"  # the sandbox level (autograder/sandbox.py)
 
 
 def _hint(message: str) -> str:
@@ -75,7 +75,7 @@ def grade_handed_in(handed: HandedIn, assignment: Assignment,
     began = time.monotonic()
     notes: list[str] = []
     failure = handed.problem
-    runs, device = None, "not run"
+    runs, device, isolation = None, "not run", "not run"
     nb, tests = assignment.notebook, {t.index: t for t in assignment.tests}
     if failure is None:
         rebuilt = rebuild(assignment, handed.cells)
@@ -86,18 +86,16 @@ def grade_handed_in(handed: HandedIn, assignment: Assignment,
         if findings:
             failure = "tampering: " + "; ".join(findings) + " (the tests rely on these; no points awarded)"
     if failure is None:
-        workdir = tempfile.mkdtemp(prefix=f"grade-{handed.student}-")
         env = kernel_env(options.profile, options.device, threads_per_kernel(options.jobs))
-        try:
-            execution = execute(nb, set(tests), options.limits, env, workdir)
-            runs, device = execution.runs, execution.device
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+        with sandbox(options.isolation) as box:  # on leaving it, no process the submission started is alive
+            execution = execute(nb, set(tests), options.limits, env, box)
+            runs, device, isolation = execution.runs, execution.device, box.name
     elif nb is assignment.notebook:
         nb = copy.deepcopy(nb)  # scoring writes the failure into the notebook: never into the shared source
     scored = _score_tests(nb, tests, runs, failure)
     result = Result(handed.student, assignment.name, handed.notebook,
-                    round(time.monotonic() - began, 2), scored, tuple(notes + ([failure] if failure else [])), device)
+                    round(time.monotonic() - began, 2), scored, tuple(notes + ([failure] if failure else [])), device,
+                    isolation=isolation)
     return result, nb
 
 
@@ -126,6 +124,7 @@ def not_graded(handed: HandedIn, assignment: Assignment, reason: str) -> tuple[R
 def grade_all(subs: list[Submission], assignment: Assignment, options: Options, progress: bool = False):
     """Grade every submission, ``options.jobs`` at a time; ``[(result, graded notebook)]`` in their order."""
     require_device(options.device)
+    layers_for(options.isolation)  # refuse, before any kernel starts, a level this machine cannot build
     graded: list = [None] * len(subs)
     with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool, \
             Progress(len(subs) if progress else 0, options.jobs) as bar:

@@ -27,6 +27,7 @@ class Result:
     notes: tuple[str, ...] = field(default=())
     device: str = "not run"  # what the kernel computed on, as it reported it
     graded: bool = True  # False: the grader could not finish it (a lost worker); --resume grades it again
+    isolation: str = "not run"  # the sandbox its kernel ran in, e.g. "standard (workdir+uid+namespaces)"
 
     @property
     def score(self) -> float:
@@ -39,13 +40,15 @@ class Result:
     def to_json(self) -> dict:
         return {"student": self.student, "assignment": self.assignment, "notebook": self.notebook,
                 "score": self.score, "max_score": self.max_score, "duration_s": self.duration_s,
-                "device": self.device, "graded": self.graded, "tests": [t.to_json() for t in self.tests],
+                "device": self.device, "isolation": self.isolation, "graded": self.graded,
+                "tests": [t.to_json() for t in self.tests],
                 "notes": list(self.notes)}
 
     @classmethod
     def from_json(cls, data: dict) -> "Result":
         return cls(data["student"], data["assignment"], data["notebook"], data["duration_s"],
-                   tuple(TestResult(**t) for t in data["tests"]), tuple(data["notes"]), data["device"], data["graded"])
+                   tuple(TestResult(**t) for t in data["tests"]), tuple(data["notes"]), data["device"], data["graded"],
+                   data["isolation"])
 
     def to_gradescope(self) -> dict:
         """Gradescope's ``results.json``."""
@@ -53,7 +56,7 @@ class Result:
             "score": self.score,
             "max_score": self.max_score,
             "execution_time": self.duration_s,
-            "output": "\n".join(self.notes),
+            "output": "\n".join([f"graded in the sandbox {self.isolation}", *self.notes]),
             "tests": [{"name": t.grade_id, "score": t.points, "max_score": t.max_points,
                        "status": "passed" if t.passed else "failed", "output": t.message,
                        "visibility": "visible"} for t in self.tests],

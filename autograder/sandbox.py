@@ -164,6 +164,12 @@ def _layers(level: str, caps: Capabilities, skip: frozenset = frozenset()) -> li
                              f"{caps.missing.get('landlock', f'Landlock ABI is only {caps.landlock_abi}')}")
 
 
+def layers_for(level: str, skip=()) -> list[str]:
+    """The layers ``level`` builds on this machine; raises :class:`SandboxUnavailable` (naming what is
+    missing) when it cannot be reached, so a batch can refuse before any kernel starts."""
+    return _layers(level, probe(), frozenset(skip))
+
+
 @functools.lru_cache(maxsize=1)
 def public_copy() -> Path:
     """One read-only copy of the public helpers per grader process, outside the checkout."""
