@@ -25,6 +25,7 @@ from .timing import median, paired_ratio, rotated, stopwatch
 
 EXAMPLES = REPO_ROOT / "examples" / "submitted"
 NBGRADER = "nbgrader"
+CLUSTER = "cluster=2"
 # A submission whose grading time is set by the per-cell timeout (120 s ours, 300 s in nbgrader_config.py)
 # measures the timeout, not the grader: it is left out of the comparison.
 TIMEOUT_BOUND = {"gus_infinite_loop": "loops forever: its time is the per-cell timeout (ours 120 s, nbgrader's "
@@ -110,7 +111,8 @@ class ClassGrading:
     def __init__(self, assignment: str, jobs_levels: list[int], limit: int | None = None):
         self.assignment, self.jobs_levels = assignment, jobs_levels
         self.submissions, self.excluded = pick_submissions(assignment, limit)
-        self.names = [NBGRADER] + [f"jobs={j}" for j in jobs_levels]
+        # the thread pool at each level, and the same class on a 2-worker Dask LocalCluster
+        self.names = [NBGRADER] + [f"jobs={j}" for j in jobs_levels] + [CLUSTER]
         self.times: dict[str, list] = {name: [] for name in self.names}
         self.problems: dict[str, str] = {}
         self.scores: dict[str, dict] = {}
@@ -129,6 +131,8 @@ class ClassGrading:
             else:
                 out = self.scratch / f"{name}.json"
                 cmd, course = ours_command(self.ours, self.assignment, int(name.split("=")[1]), out), self.ours
+                if name == CLUSTER:
+                    cmd += ["--cluster", "local"]
             sink: list[float] = []
             with stopwatch(sink):
                 problem = _run(cmd, course.root)
@@ -152,7 +156,8 @@ class ClassGrading:
         for name in self.names:
             total = median(self.times[name])
             result["rows"].append({
-                "grader": "plain nbgrader autograde (serial)" if name == NBGRADER else f"ours --jobs {name[5:]}",
+                "grader": {NBGRADER: "plain nbgrader autograde (serial)",
+                           CLUSTER: "ours --cluster local (Dask, 2 workers)"}.get(name, f"ours --jobs {name[5:]}"),
                 "key": name, "runs_s": [round(t, 2) for t in self.times[name]], "median_s": round(total, 2),
                 "seconds_per_submission": round(total / n, 2), "submissions_per_minute": round(60 * n / total, 1),
                 "speedup_vs_nbgrader": round(paired_ratio(self.times[NBGRADER], self.times[name]), 2),

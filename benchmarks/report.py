@@ -22,6 +22,8 @@ def _ratio(v):
 
 
 def _grader_name(key: str) -> str:
+    if key.startswith("cluster="):
+        return f"ours --cluster local ({key[8:]} workers)"
     return "plain nbgrader" if key == "nbgrader" else f"ours --{key.replace('=', ' ')}"
 
 

@@ -5,6 +5,7 @@ TEST_COMMAND_S = 8 * 60
 NOTEBOOK_QUICK_S = 60
 JOBS2_SPEEDUP = 1.8
 GRADER_OVERHEAD = 2.0
+DASK_OVERHEAD = 1.05
 REFERENCE_RATIO = 3.0
 
 
@@ -35,6 +36,9 @@ def evaluate(report: dict) -> list[dict]:
     rows.append(check("ours `--jobs 2` vs plain serial `nbgrader autograde` (speed-up)",
                       jobs2 and jobs2["speedup_vs_nbgrader"], JOBS2_SPEEDUP, "×", higher_is_better=True,
                       note=f"{len(grading.get('submissions', []))} submissions of {grading.get('assignment', '?')}"))
+    cluster = by_key.get("cluster=2")
+    rows.append(check("ours `--cluster local` (Dask, 2 workers) / `--jobs 2` (thread pool), grading time",
+                      cluster and jobs2 and round(cluster["median_s"] / jobs2["median_s"], 3), DASK_OVERHEAD, "×"))
     for nb in report.get("notebooks", []):
         rows.append(check(f"{nb['assignment']}: grader overhead (graded / plain execution)", nb["overhead"],
                           GRADER_OVERHEAD, "×"))
