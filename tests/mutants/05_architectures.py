@@ -152,6 +152,8 @@ MUTANTS = {
         "training mode not restored": mutate("count_macs", ("        model.train(was_training)\n", "        pass\n")),
         "input always on the CPU": mutate(
             "count_macs", ("torch.zeros(input_shape, device=next(model.parameters()).device)", "torch.zeros(input_shape)")),
+        "runs in training mode": mutate("count_macs", ("        model.eval()\n", "        pass\n")),
+        "gradients enabled": mutate("count_macs", ("        with torch.no_grad():\n", "        if True:\n")),
         "bias additions counted": mutate(
             "count_macs", ("            total += output.numel() * module.in_features\n",
                            "            total += output.numel() * (module.in_features + 1)\n")),
