@@ -28,29 +28,32 @@ def randomise(model: nn.Module, seed: int = 0) -> nn.Module:
     g = torch.Generator().manual_seed(seed)
     for pname, p in model.named_parameters():
         if p.dim() > 1:
-            p.copy_(torch.randn(p.shape, generator=g) * (1.0 / p[0].numel()) ** 0.5)
+            p.normal_(0.0, (1.0 / p[0].numel()) ** 0.5, generator=g)
         elif pname.endswith("weight"):
-            p.copy_(torch.rand(p.shape, generator=g) + 0.5)
+            p.uniform_(0.5, 1.5, generator=g)
         else:
-            p.copy_(torch.randn(p.shape, generator=g) * 0.1)
+            p.normal_(0.0, 0.1, generator=g)
     for bname, b in model.named_buffers():
         if not b.is_floating_point():
             b.zero_()
         elif bname.endswith("running_var"):
-            b.copy_(torch.rand(b.shape, generator=g) + 0.5)
+            b.uniform_(0.5, 1.5, generator=g)
         else:
-            b.copy_(torch.randn(b.shape, generator=g) * 0.1)
+            b.normal_(0.0, 0.1, generator=g)
     return model
 
 
-def twins(build_mine, build_reference, name: str, hint: str | None = None, seed: int = 0):
-    """(mine, reference): the student's model with random weights and the reference holding the same tensors."""
+def twins(build_mine, build_reference, name: str, hint: str | None = None, seed: int = 0, materialise: bool = True):
+    """(mine, reference): the student's model with random weights and the reference holding the same tensors.
+    With materialise=False only the state_dicts are compared, on the meta device, and nothing is allocated."""
     with torch.device("meta"):
         mine = build_mine()
     check_type(mine, nn.Module, name, hint="return an nn.Module")
     with torch.device("meta"):
         reference = build_reference()
     compare_state_dicts(mine, reference, name, hint)
+    if not materialise:
+        return mine, reference
     mine.to_empty(device="cpu")
     randomise(mine, seed)
     reference.load_state_dict(mine.state_dict(), strict=True, assign=True)
