@@ -67,6 +67,10 @@ def check_shape(value: Any, expected: Iterable[int], name: str, hint: str | None
     expected = tuple(expected)
     got = _shape(value)
     if got is None:
+        if isinstance(value, (int, float, complex)) and not isinstance(value, bool):
+            _fail(name, f"expected a tensor of shape {expected}, got the Python {type(value).__name__} {value!r}",
+                  "return the tensor itself, not .item() or float(...) of it: the caller may still need its "
+                  "gradient" + (f"; {hint}" if hint else ""))
         _fail(name, f"expected an array of shape {expected}, got {type(value).__name__}", hint)
     if got != expected:
         _fail(name, f"expected shape {expected}, got {got}", hint)
@@ -158,24 +162,157 @@ def _code_only(source: str) -> str:
     return ast.unparse(tree)
 
 
-def check_source_avoids(fn: Callable, patterns: Iterable[str], name: str | None = None) -> None:
-    """Fail when ``fn``'s source code mentions a forbidden operator (regular expressions)."""
+def _dotted(node: ast.AST) -> list[str] | None:
+    """``F.conv2d`` -> ['F', 'conv2d']; None for anything but a chain of names."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return [node.id] + parts[::-1]
+
+
+def _local_names(tree: ast.AST) -> set[str]:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+    return names
+
+
+def _qualified(obj: Any) -> str:
+    module = getattr(obj, "__module__", None) or ""
+    qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or ""
+    return f"{module}.{qualname}" if module and qualname else qualname or module
+
+
+def used_operators(fn: Callable) -> list[tuple[str, list[str], Any]]:
+    """What ``fn`` (and the functions and classes of its own module that it uses) refers to outside its own
+    code: ``(as written, [names it resolves to], object)`` for each chain of names the syntax tree holds,
+    resolved through ``fn``'s globals. A local variable (``loss.backward()``, ``self.backward()``) resolves to
+    nothing here: what such a call reaches is checked at run time by :func:`forbidden`."""
+    import builtins
+    found, seen, todo = [], set(), [fn]
+    home = getattr(fn, "__module__", None)
+    while todo:
+        item = todo.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        try:
+            source = textwrap.dedent(inspect.getsource(item))
+            tree = ast.parse(source)
+        except (OSError, TypeError, SyntaxError, IndentationError):
+            continue
+        scope = getattr(item, "__globals__", None)
+        if scope is None:  # a class: the globals of its methods
+            methods = [m for m in vars(item).values() if hasattr(m, "__globals__")]
+            scope = methods[0].__globals__ if methods else getattr(inspect.getmodule(item), "__dict__", {})
+        local = _local_names(tree) - {getattr(item, "__name__", "")}
+        chains = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+                chains.append(node)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                chains.append(node)
+        inner = {id(n.value) for n in chains if isinstance(n, ast.Attribute)}
+        for node in chains:
+            if id(node) in inner:
+                continue  # only the longest chain: F.conv2d, not F
+            parts = _dotted(node)
+            if not parts or parts[0] in local:
+                continue
+            if parts[0] in scope:
+                obj = scope[parts[0]]
+            elif hasattr(builtins, parts[0]):
+                obj = getattr(builtins, parts[0])
+            else:
+                continue
+            root = obj
+            resolved_parts = 1
+            for part in parts[1:]:
+                try:
+                    obj = getattr(obj, part)
+                except Exception:
+                    break
+                resolved_parts += 1
+            if resolved_parts < len(parts):
+                continue
+            if getattr(obj, "__module__", None) == home and home is not None and (
+                    inspect.isfunction(obj) or inspect.isclass(obj)):
+                todo.append(obj)  # the student's own helper: what it uses counts, not its name
+                continue
+            names = [".".join(parts)]
+            if inspect.ismodule(root):
+                names.append(".".join([root.__name__] + parts[1:]))
+            names.append(_qualified(obj))
+            if getattr(obj, "__module__", None) and getattr(obj, "__name__", None):
+                names.append(f"{obj.__module__}.{obj.__name__}")
+            found.append((".".join(parts), names, obj))
+    return found
+
+
+def check_calls_avoid(fn: Callable, operators: Iterable[str], name: str | None = None) -> None:
+    """Fail when ``fn`` (or a helper of its own it uses) refers to one of ``operators`` (dotted paths such as
+    ``"torch.nn.functional.conv2d"``), however it is spelled: ``F.conv2d``, ``conv2d`` imported from there,
+    ``torch.nn.functional.conv2d``. Its own names (a helper ``backward``, a class ``MyBatchNorm2d``) never count."""
     name = name or getattr(fn, "__name__", "function")
-    try:
-        source = textwrap.dedent(inspect.getsource(fn))
-    except (OSError, TypeError):
-        return  # no source (defined by exec): the runtime check in `forbidden` still applies
-    code = _code_only(source)
-    for pattern in patterns:
-        match = re.search(pattern, code)
-        if match:
-            _fail(name, f"uses {match.group(0)!r}, which this exercise forbids", "write it from scratch")
+    targets = {}
+    for path in operators:
+        try:
+            owner, attr = _resolve(path)
+            targets[id(getattr(owner, attr))] = path
+        except (ImportError, AttributeError):
+            continue
+    for written, _, obj in used_operators(fn):
+        if id(obj) in targets:
+            _fail(name, f"uses {written} ({targets[id(obj)]}), which this exercise forbids", "write it from scratch")
+
+
+def check_source_avoids(fn: Callable, patterns: Iterable[str], name: str | None = None) -> None:
+    """Fail when ``fn`` uses an operator whose name matches one of ``patterns`` (regular expressions, matched
+    against what the code refers to, as written and as resolved: ``F.max_pool2d`` and
+    ``torch.nn.functional.max_pool2d``). Comments, docstrings and the names of the student's own functions,
+    methods and classes never match; methods called on a local variable are left to :func:`forbidden`."""
+    name = name or getattr(fn, "__name__", "function")
+    patterns = [re.compile(p) for p in patterns]
+    for written, names, _ in used_operators(fn):
+        for pattern in patterns:
+            if any(pattern.search(n) for n in names):
+                _fail(name, f"uses {written!r}, which this exercise forbids", "write it from scratch")
+
+
+def _not_written_yet(tb) -> str | None:
+    """The exercise a bare ``raise NotImplementedError()`` comes from, when it is a notebook cell's stub."""
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return None
+    code = tb.tb_frame.f_code
+    filename = code.co_filename
+    if not (filename.startswith("<") or "ipykernel" in filename or "ipython-input" in filename):
+        return None  # raised inside a library: its own message says more
+    qualname = getattr(code, "co_qualname", code.co_name)
+    return None if qualname.startswith("<") else qualname
 
 
 def _show_check_failure(shell, etype, value, tb, tb_offset=None):
     """IPython handler: a failed check prints its message, not a traceback."""
-    if issubclass(etype, NotImplementedError):
-        text = "not implemented yet: fill in the cell marked '# EXERCISE: ...' above and run it"
+    if issubclass(etype, NotImplementedError) and not str(value):
+        exercise = _not_written_yet(tb)
+        if exercise:
+            text = f"`{exercise}` is not written yet: fill in the exercise cell above and run it"
+        else:
+            text = "not written yet: fill in the cell marked '# EXERCISE: ...' above and run it"
+    elif issubclass(etype, NotImplementedError):
+        text = str(value)
     else:
         text = str(value)
     shell._showtraceback(etype, value, [f"\033[0;31m{etype.__name__}\033[0m: {text}"])
