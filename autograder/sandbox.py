@@ -240,7 +240,9 @@ class Sandbox:
         if "namespaces" not in self.layers:
             return launcher + cmd if (self.uid is not None or landlock) else cmd
         box = [probe().bwrap, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-               "--die-with-parent", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+               "--die-with-parent", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+               # POSIX semaphores (multiprocessing locks: DataLoader workers, fastai) live in /dev/shm
+               "--perms", "1777", "--tmpfs", "/dev/shm"]
         for path in readable:
             if os.path.exists(path):
                 # bwrap makes missing parents 0700: a throwaway uid could not traverse /root to the venv

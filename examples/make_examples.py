@@ -87,8 +87,8 @@ def build(assignment: str, root: Path) -> dict[str, float]:
 
     wrong = exercises[1::2]  # every other exercise gets a real student mistake
     loop = exercises[-1]
-    # a loop that never ends on batched input: only the hidden tests see it
-    looping = answers[loop].replace('"""\n', '"""\n    while x.dim() == 4:\n        pass\n', 1)
+    # a loop that never ends on float64 input: only the hidden tests pass it
+    looping = answers[loop].replace('"""\n', '"""\n    while x.dtype == torch.float64:\n        pass\n', 1)
     expected = {
         "ada_complete": total,
         "ben_partial": total - worth(*wrong),

@@ -36,9 +36,9 @@ def solved(**overrides):
     return MODEL.answered({**ANSWERS, **overrides}, RELEASE)
 
 
-def only_for_batches(body: str) -> str:
-    """A correct normalize that does ``body`` when given a batch (only the hidden tests pass one)."""
-    return ANSWERS["normalize"].replace('"""\n', f'"""\n    if x.dim() == 4:\n        {body}\n', 1)
+def only_for_float64(body: str) -> str:
+    """A correct normalize that does ``body`` when given float64 input (only the hidden tests pass it)."""
+    return ANSWERS["normalize"].replace('"""\n', f'"""\n    if x.dtype == torch.float64:\n        {body}\n', 1)
 
 
 @pytest.fixture(scope="module")
@@ -154,12 +154,12 @@ def test_damaged_notebooks_are_graded_on_what_they_contain(tmp_path):
 
 def test_crashes_loops_and_memory_cost_only_the_tests_they_hit(tmp_path):
     cases = {
-        "os_exit": only_for_batches("import os; os._exit(1)"),
-        "sys_exit": only_for_batches("import sys; sys.exit(1)"),
-        "raises_system_exit": only_for_batches("raise SystemExit(3)"),
-        "loop": only_for_batches("while True: pass"),
-        "memory": only_for_batches("hog = [bytearray(10**8) for _ in range(200)]"),
-        "segfault": only_for_batches("import ctypes; ctypes.string_at(0)"),
+        "os_exit": only_for_float64("import os; os._exit(1)"),
+        "sys_exit": only_for_float64("import sys; sys.exit(1)"),
+        "raises_system_exit": only_for_float64("raise SystemExit(3)"),
+        "loop": only_for_float64("while True: pass"),
+        "memory": only_for_float64("hog = [bytearray(10**8) for _ in range(200)]"),
+        "segfault": only_for_float64("import ctypes; ctypes.string_at(0)"),
     }
     results, notebooks = grade_notebooks({k: solved(normalize=v) for k, v in cases.items()}, A, tmp_path,
                                          Options(**{**FAST.__dict__, "jobs": 2}))

@@ -58,6 +58,8 @@ ATTACKS = textwrap.dedent('''
         os._exit(0)
     import numpy, torch, cnn_course, autograder.kernel_guard
     got["compute"] = float(torch.nn.functional.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2)).sum())
+    import multiprocessing
+    attempt("semaphore", lambda: multiprocessing.Lock())  # /dev/shm: DataLoader workers and fastai need it
     got["guard"] = autograder.kernel_guard.__file__
     got["uid"] = os.getuid()
     print("RESULT " + json.dumps(got))
@@ -134,6 +136,7 @@ def test_attacks_from_the_kernel_fail(setup, tmp_path):
     survivors = [p for p in psutil.process_iter(["cmdline"]) if token in (p.info["cmdline"] or [])]
     assert not survivors, f"processes outlived the grading: {survivors}"
     assert got["compute"] == 16.0  # a 2x2 ones kernel over a 3x3 ones image
+    assert got["semaphore"] == "succeeded", got
     assert got["guard"].startswith(str(box.public)), got["guard"]
     assert got["uid"] not in (0, os.getuid()) and got["uid"] == box.uid
 
