@@ -114,9 +114,9 @@ MUTANTS = {
         "ReLU before the addition": mutate(
             "resnet_cifar", ("out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))",
                              "out = F.relu(self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x))))))"),
-            ("        return F.relu(out)\n", "        return out\n")),
+            ("            return F.relu(out)\n", "            return out\n")),
         "no ReLU after the addition": mutate(
-            "resnet_cifar", ("        return F.relu(out)\n", "        return out if self.shortcut else F.relu(out)\n")),
+            "resnet_cifar", ("            return F.relu(out)\n", "            return out if self.shortcut else F.relu(out)\n")),
         "counts one layer per block: n = (depth - 2) // 3": mutate(
             "resnet_cifar", ("n = (depth - 2) // 6", "n = (depth - 2) // 3"), ("(depth - 2) % 6", "(depth - 2) % 3")),
         "stride 2 at the start of the first stage too": mutate(
@@ -317,6 +317,28 @@ def freeze_all_but_batchnorm(model):
 
 ALTERNATIVES = {
     "batchnorm2d": {
+        "a helper class of its own named MyBatchNorm2d": '''
+class MyBatchNorm2d:
+    """Per-channel statistics of a [N, C, H, W] batch, written from scratch."""
+
+    def __init__(self, x):
+        self.count = x.numel() // x.shape[1]
+        self.mean = x.mean(dim=(0, 2, 3))
+        self.var = x.var(dim=(0, 2, 3), unbiased=False)
+
+
+def batchnorm2d(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
+    shape = (1, -1, 1, 1)
+    if training:
+        stats = MyBatchNorm2d(x)
+        mean, var = stats.mean, stats.var
+        with torch.no_grad():
+            new_mean = (1 - momentum) * running_mean + momentum * mean
+            new_var = (1 - momentum) * running_var + momentum * var * stats.count / (stats.count - 1)
+    else:
+        mean, var, new_mean, new_var = running_mean, running_var, running_mean, running_var
+    return gamma.view(shape) * (x - mean.view(shape)) / torch.sqrt(var.view(shape) + eps) + beta.view(shape), new_mean, new_var
+''',
         "var_mean, rsqrt and indexing with None": '''
 def batchnorm2d(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
     if training:
@@ -504,6 +526,9 @@ def zero_init_residual(model):
 ''',
     },
     "evaluate": {
+        "restores the caller's mode afterwards": mutate(
+            "evaluate", ("    model.eval()\n", "    was_training = model.training\n    model.eval()\n"),
+            ("    return correct / total", "    model.train(was_training)\n    return correct / total")),
         "inference_mode and tensors until the end": '''
 def evaluate(model, loader, device):
     model.eval()
