@@ -36,3 +36,25 @@ def test_the_slice_keeps_full_marks(assignment):
     assert len(round_.assignment.notebook.cells) < len(full.notebook.cells)
     result, _ = proof.grade_round(round_)
     assert result.score == result.max_score == full.points, [t for t in result.tests if not t.passed]
+
+
+def test_prove_command_names_what_does_not_hold_and_exits_1(tmp_path):
+    import subprocess
+    import sys
+
+    course = COURSE.copy_to(tmp_path / "course")
+    (course.root / "tests" / "mutants").mkdir(parents=True)
+    (course.root / "tests" / "mutants" / "00_images_as_tensors.py").write_text(
+        "from autograder.proof import mutate\n"
+        "MUTANTS = {'to_tensor': {'the solution itself': mutate('to_tensor'),\n"
+        "                         'forgets to scale': mutate('to_tensor', ('/ 255.0', ''))}}\n"
+        "ALTERNATIVES = {'to_tensor': {'returns None': 'def to_tensor(img):\\n    return None\\n'}}\n")
+    done = subprocess.run([sys.executable, "-m", "autograder", "--course-dir", str(course.root), "prove",
+                           "00_images_as_tensors", "--exercise", "to_tensor", "--jobs", "2"],
+                          capture_output=True, text=True)
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert any("the solution itself: NOT CAUGHT" in line for line in lines), lines
+    assert any("forgets to scale: caught by test_to_tensor" in line for line in lines), lines
+    assert any("returns None: LOST POINTS on test_to_tensor" in line for line in lines), lines
+    assert lines[-1] == "00_images_as_tensors: 2 mutants, 1 alternatives, 2 do not hold"
