@@ -381,6 +381,24 @@ def max_unpool2d(pooled, indices, output_size):
 ''',
     },
     "pool2d_backward": {
+        "from scratch, through a helper method of its own named backward": mutate(
+            "pool2d_backward",
+            ('def pool2d_backward(grad_out, x, kernel_size, stride=None, mode="max"):',
+             'def _pool_gradient(grad_out, x, kernel_size, stride=None, mode="max"):'),
+            lambda code: code + '''
+
+class _PoolLayer:
+    def __init__(self, kernel_size, stride, mode):
+        self.kernel_size, self.stride, self.mode = kernel_size, stride, mode
+
+    def backward(self, grad_out, x):
+        return _pool_gradient(grad_out, x, self.kernel_size, self.stride, self.mode)
+
+
+def pool2d_backward(grad_out, x, kernel_size, stride=None, mode="max"):
+    layer = _PoolLayer(kernel_size, stride, mode)
+    return layer.backward(grad_out, x)
+'''),
         "autograd-free unfold and fold": '''
 def pool2d_backward(grad_out, x, kernel_size, stride=None, mode="max"):
     kh, kw = as_pair(kernel_size)
