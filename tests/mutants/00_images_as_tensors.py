@@ -1,6 +1,6 @@
 """Proof that the tests of 00_images_as_tensors work: plausible wrong solutions and correct alternatives.
 
-Each entry is the code of a whole exercise cell (the marker line is added by tests/test_mutants.py).
+Each entry is the code of a whole exercise cell (the marker line is added by autograder/proof.py; `python -m autograder prove` grades them).
 Every mutant must lose points on its own exercise's tests; every alternative must score full marks.
 Some mutants are the source's reference cell with one mistake edited in, so the mistake is easy to see.
 """
