@@ -114,6 +114,11 @@ class Exercise:
     tests: tuple[Test, ...]
 
     @property
+    def tests_by_cell(self) -> dict[int, Test]:
+        """Cell index in the source notebook -> the test in that cell."""
+        return {t.index: t for t in self.tests}
+
+    @property
     def points(self) -> float:
         return sum(t.points for t in self.tests)
 
@@ -163,6 +168,11 @@ class Assignment:
     @property
     def tests(self) -> list[Test]:
         return [t for e in self.exercises.values() for t in e.tests]
+
+    @property
+    def tests_by_cell(self) -> dict[int, Test]:
+        """Cell index in the source notebook -> the test in that cell."""
+        return {t.index: t for t in self.tests}
 
     @property
     def points(self) -> float:

@@ -76,7 +76,7 @@ def grade_handed_in(handed: HandedIn, assignment: Assignment,
     notes: list[str] = []
     failure = handed.problem
     runs, device, isolation = None, "not run", "not run"
-    nb, tests = assignment.notebook, {t.index: t for t in assignment.tests}
+    nb, tests = assignment.notebook, assignment.tests_by_cell
     if failure is None:
         rebuilt = rebuild(assignment, handed.cells)
         nb, tests, notes = rebuilt.notebook, rebuilt.tests, rebuilt.notes
@@ -115,7 +115,7 @@ def not_graded(handed: HandedIn, assignment: Assignment, reason: str) -> tuple[R
     the reason, marked so that ``--resume`` grades it again."""
     nb = copy.deepcopy(assignment.notebook)
     failure = f"not graded: {reason}"
-    tests = {t.index: t for t in assignment.tests}
+    tests = assignment.tests_by_cell
     result = Result(handed.student, assignment.name, handed.notebook, 0.0, _score_tests(nb, tests, None, failure),
                     (failure,), graded=False)
     return result, nb

@@ -48,7 +48,8 @@ from pathlib import Path
 import psutil
 from jupyter_client import AsyncKernelManager
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from .environment import REPO_ROOT
+
 PUBLIC = ["cnn_course", "autograder/__init__.py", "autograder/kernel_guard.py", "autograder/protected.py"]
 LEVELS = ("strict", "standard", "none")
 OS_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc"]
@@ -331,8 +332,7 @@ def sandbox(level: str = "standard", workdir: str | os.PathLike | None = None, s
     ``workdir``: the private work folder (made, and removed on exit, when not given); ``skip``: layers not
     to build even where available (tests prove each layer alone; Colab-like setups). Raises
     :class:`SandboxUnavailable` when ``level`` cannot be built here."""
-    caps = probe()
-    layers = _layers(level, caps, frozenset(skip))
+    layers = layers_for(level, skip)
     own = workdir is None
     work = Path(tempfile.mkdtemp(prefix="grade-") if own else workdir)
     uid = 100_000 + secrets.randbelow(2**30) if "uid" in layers else None

@@ -127,7 +127,7 @@ def rebuild(assignment: Assignment, cells: list[dict]) -> Rebuilt:
             added.setdefault(after, []).append(code)
 
     out = Rebuilt(copy.deepcopy(assignment.notebook))
-    tests = {t.index: t for t in assignment.tests}
+    tests = assignment.tests_by_cell
     exercises = {e.index: e.name for e in assignment.exercises.values()}
     out.notes += [f"{gid}: {n} copies in the submission, the last one was graded"
                   for gid, n in copies.items() if n > 1]
