@@ -25,3 +25,26 @@ c.GenerateFeedback.preprocessors = [
     "autograder.feedback.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# The course's home: where each release notebook's Colab badge opens it and where its setup cell installs
+# the course helpers from. OWNER/NAME[@BRANCH] (a GitHub repository; branch main by default) or NAME==VERSION
+# (a release on PyPI). `python -m autograder release --home ...` rewrites this one line; nbgrader's own
+# generate_assignment (and formgrader's Generate) read it too. source/ holds only placeholders
+# ({{ colab_header }} in the title cell, # {{ course_setup }} in the setup cell): autograder/release.py.
+c.CourseHome.home = "cnn-course/cnn-course@main"
+c.CourseHome.upload_url = ""  # where students hand in (a form or LMS link); empty: "as your instructor says"
+c.GenerateAssignment.preprocessors = [
+    "autograder.release.CourseHome",  # first: the header and setup cell, before nbgrader locks and checksums
+    "nbgrader.preprocessors.IncludeHeaderFooter",
+    "nbgrader.preprocessors.InstantiateTests",
+    "nbgrader.preprocessors.LockCells",
+    "nbgrader.preprocessors.ClearSolutions",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.CheckCellMetadata",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.SaveCells",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.ClearMarkScheme",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]  # nbgrader 0.9's own list (GenerateAssignment.preprocessors), ours in front

@@ -134,7 +134,15 @@ def cmd_prove(args) -> int:
 
 
 def cmd_release(args) -> int:
-    release(Course(Path(args.course_dir).resolve()), args.assignments)
+    course = Course(Path(args.course_dir).resolve())
+    if args.home:
+        from .release import HomeError, set_home
+
+        try:
+            print(f"course home: {set_home(course.root, args.home).where} (recorded in nbgrader_config.py)")
+        except HomeError as err:
+            raise CourseError(str(err)) from None
+    release(course, args.assignments)
     return 0
 
 
@@ -211,6 +219,8 @@ def parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("release", help="generate release/ from source/ with nbgrader")
     r.add_argument("assignments", nargs="*", help="default: all")
+    r.add_argument("--home", metavar="OWNER/NAME[@BRANCH]", help="the course's home (or NAME==VERSION on PyPI): "
+                   "badges and setup cells point there; remembered in nbgrader_config.py")
     r.set_defaults(run=cmd_release)
 
     s = sub.add_parser("sync-metadata", help="set nbgrader metadata from the cell markers, clear outputs")
