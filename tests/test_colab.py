@@ -1,0 +1,207 @@
+"""The course's home and a fresh Colab, simulated.
+
+A fresh Colab runtime has torch, torchvision, fastai, numpy, matplotlib, Jupyter... but not the course.
+Here: a new virtual environment that sees the course environment's packages (the preinstalled stack)
+through a ``.pth`` file, without ``cnn_course`` importable (no PYTHONPATH to this checkout). The release
+notebook's setup cell runs exactly as committed, ``pip install "cnn-course @ git+https://github.com/..."``;
+git's own ``url.<base>.insteadOf`` (in a throwaway global git config) sends that address to a local git
+repository holding this checkout's helpers, so the install goes through the same code path as on Colab.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.course import generate_release
+from autograder.release import Home, HomeError, set_home
+from conftest import COURSE, ROOT, read
+
+A = "00_images_as_tensors"
+HOME = Home.parse(re.search(r'^c\.CourseHome\.home = "(.*)"$', (ROOT / "nbgrader_config.py").read_text(), re.M)[1])
+PY = f"python{sys.version_info.major}.{sys.version_info.minor}"
+RUN = """
+import sys, nbformat
+from nbclient import NotebookClient
+nb = nbformat.read(sys.argv[1], as_version=4)
+NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
+               resources={"metadata": {"path": sys.argv[3]}}).execute()
+nbformat.write(nb, sys.argv[2])
+"""
+
+
+# --- the home: one setting, placeholders in source/, generated at release --------------------------------
+
+def test_source_notebooks_hold_placeholders_never_the_home():
+    for assignment in COURSE.assignments():
+        text = COURSE.source_path(assignment).read_text()
+        assert "github.com/" not in text and "git+" not in text, assignment
+        nb = COURSE.source(assignment)
+        assert "{{ colab_header }}" in nb.cells[0].source, assignment
+        assert nb.cells[1].source.startswith("# {{ course_setup }}"), assignment
+
+
+def test_release_home_is_set_remembered_and_generated(course_copy):
+    done = subprocess.run([sys.executable, "-m", "autograder", "--course-dir", str(course_copy.root), "release", A,
+                           "--home", "prof-x/cnn-fall@2026"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    config = (course_copy.root / "nbgrader_config.py").read_text()
+    assert config.count('c.CourseHome.home = "prof-x/cnn-fall@2026"') == 1 and "cnn-course/cnn-course" not in config
+    nb = read(course_copy.release_path(A))
+    badge = f"https://colab.research.google.com/github/prof-x/cnn-fall/blob/2026/release/{A}/{A}.ipynb"
+    assert badge in nb.cells[0].source and "Save a copy in Drive" in nb.cells[0].source
+    assert "Download .ipynb" in nb.cells[0].source and "Change runtime type" in nb.cells[0].source
+    assert '"cnn-course @ git+https://github.com/prof-x/cnn-fall@2026"' in nb.cells[1].source
+    assert "{{" not in nb.cells[0].source + nb.cells[1].source
+    # remembered: a later release without --home keeps it (nbgrader's own generate_assignment reads it too)
+    generate_release(course_copy, A)
+    assert badge in read(course_copy.release_path(A)).cells[0].source
+    # an upload link, set in the same section, becomes the way to submit
+    set_home(course_copy.root, "cnn-fall==1.2.0")
+    with open(course_copy.root / "nbgrader_config.py", "a") as f:
+        f.write('c.CourseHome.upload_url = "https://lms.example.edu/upload/cnn"\n')
+    generate_release(course_copy, A)
+    nb = read(course_copy.release_path(A))
+    assert "colab.research.google.com/github" not in nb.cells[0].source and "Upload notebook" in nb.cells[0].source
+    assert "(https://lms.example.edu/upload/cnn)" in nb.cells[0].source
+    assert '"cnn-fall==1.2.0"' in nb.cells[1].source
+
+
+def test_a_wrong_home_is_refused_with_the_forms_it_takes(course_copy):
+    for bad in ("https://github.com/a/b", "a", "a/b/c", "a/b.git"):
+        with pytest.raises(HomeError, match="OWNER/NAME"):
+            Home.parse(bad)
+    done = subprocess.run([sys.executable, "-m", "autograder", "--course-dir", str(course_copy.root), "release", A,
+                           "--home", "not a home"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 2 and "OWNER/NAME[@BRANCH]" in done.stderr
+
+
+# --- a fresh Colab -------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def colab(tmp_path):
+    """(python, env, run): a new virtualenv with the course's stack preinstalled and no cnn_course."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = venv / "lib" / PY / "site-packages"
+    # Colab's preinstalled stack: torch, torchvision, fastai, Jupyter, pip (the course environment's)
+    (site / "colab_stack.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    kernels = tmp_path / "jupyter" / "kernels" / "python3"
+    kernels.mkdir(parents=True)
+    (kernels / "kernel.json").write_text(json.dumps({
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (colab)", "language": "python"}))
+    gitconfig = tmp_path / "gitconfig"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "JUPYTER", "GIT_"))}
+    env.update(JUPYTER_PATH=str(tmp_path / "jupyter"), JUPYTER_DATA_DIR=str(tmp_path / "jupyter"),
+               JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"), GIT_CONFIG_GLOBAL=str(gitconfig),
+               GIT_CONFIG_NOSYSTEM="1", PATH=f"{venv / 'bin'}:{env['PATH']}", MPLBACKEND="Agg",
+               CNN_COURSE_PROFILE="quick", CNN_COURSE_DEVICE="cpu", PIP_NO_INPUT="1")
+    no = subprocess.run([python, "-c", "import cnn_course"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert no.returncode != 0 and "No module named 'cnn_course'" in no.stderr, "cnn_course must not be importable"
+
+    def run(nb, folder: Path) -> nbformat.NotebookNode:
+        folder.mkdir(parents=True, exist_ok=True)
+        src, out = folder / f"{A}.ipynb", tmp_path / "executed.ipynb"
+        nbformat.write(nb, src)
+        done = subprocess.run([python, "-c", RUN, src, out, folder], env=env, capture_output=True, text=True,
+                              timeout=900)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return read(out)
+
+    def home_at(url: str) -> None:
+        """git's own redirection of https://github.com/ (what pip's `git clone` asks for) to ``url``."""
+        gitconfig.write_text(f'[url "{url}"]\n\tinsteadOf = https://github.com/\n')
+
+    return python, env, run, home_at, site
+
+
+def local_home(tmp_path: Path) -> str:
+    """A git repository OWNER/NAME with this checkout's helper package, as the home would hold it."""
+    repo = tmp_path / "github" / HOME.owner / HOME.name
+    for part in ("cnn_course", "autograder"):
+        shutil.copytree(ROOT / part, repo / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copy(ROOT / "pyproject.toml", repo)
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run(["git", "init", "-q", "-b", HOME.ref, str(repo)], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "the course"], check=True)
+    return (tmp_path / "github").as_uri() + "/"
+
+
+def setup_only() -> nbformat.NotebookNode:
+    nb = read(COURSE.release_path(A))
+    nb.cells = nb.cells[:2]
+    return nb
+
+
+def text_of(cell) -> str:
+    return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+
+
+def errors_of(cell) -> list[str]:
+    return [f"{o['ename']}: {o['evalue']}" for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+
+
+@pytest.mark.slow
+def test_fresh_colab_installs_the_helpers_from_the_home_and_runs_the_release(colab, tmp_path):
+    python, env, run, home_at, site = colab
+    home_at(local_home(tmp_path))
+    torch_before = subprocess.run([python, "-c", "import torch; print(torch.__version__, torch.__file__)"],
+                                  env=env, capture_output=True, text=True).stdout
+    started = time.monotonic()
+    model = COURSE.assignment(A)
+    answered = model.answered(model.solutions(), read(COURSE.release_path(A)))  # the release, as a student finishes it
+    nb = run(answered, tmp_path / "content")
+    seconds = time.monotonic() - started
+    setup = nb.cells[1]
+    assert not errors_of(setup), errors_of(setup)
+    first = text_of(setup).splitlines()[0]
+    assert re.fullmatch(rf"course helpers: installed cnn-course [\d.]+ from {re.escape(HOME.where)} "
+                        r"\(commit [0-9a-f]{10}\); torch untouched", first), first
+    # installed into the fresh environment; Colab's torch, torchvision and fastai left as they were
+    assert (site / "cnn_course" / "__init__.py").is_file()
+    assert not [p.name for p in site.iterdir() if p.name.lower().startswith(("torch", "fastai"))]
+    after = subprocess.run([python, "-c", "import torch; print(torch.__version__, torch.__file__)"],
+                           env=env, capture_output=True, text=True).stdout
+    assert after == torch_before
+    # top to bottom: every cell ran, nothing failed, every figure drawn
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count for c in code)
+    assert not [(c.source.splitlines()[0], errors_of(c)) for c in code if errors_of(c)]
+    assert any("image/png" in o.get("data", {}) for c in code for o in c.outputs)
+    print(f"fresh Colab: release {A} executed in {seconds:.0f} s, install included")
+
+
+@pytest.mark.slow
+def test_fresh_colab_with_the_course_zip_uses_the_helpers_next_to_the_notebook(colab, tmp_path):
+    python, env, run, home_at, site = colab
+    home_at((tmp_path / "nowhere").as_uri() + "/")  # the home is unreachable: the zip must not need it
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "cnn_course", content / "cnn_course", ignore=shutil.ignore_patterns("__pycache__"))
+    nb = run(setup_only(), content)
+    assert not errors_of(nb.cells[1]), errors_of(nb.cells[1])
+    assert text_of(nb.cells[1]).splitlines()[0] == \
+        f"course helpers: cnn_course from the course zip, {content / 'cnn_course'} (nothing installed)"
+    assert not (site / "cnn_course").exists()
+
+
+@pytest.mark.slow
+def test_fresh_colab_without_the_home_says_so_and_what_to_do(colab, tmp_path):
+    python, env, run, home_at, site = colab
+    home_at((tmp_path / "nowhere").as_uri() + "/")
+    nb = run(setup_only(), tmp_path / "content")
+    out = text_of(nb.cells[1])
+    assert out.startswith(f"course helpers NOT installed: pip could not install '{HOME.pip_spec}' from {HOME.where}")
+    assert "What to do:" in out and "course zip" in out and "is public" in out
+    assert errors_of(nb.cells[1]) == ["SystemExit: the course helpers are missing: see the message above"]
