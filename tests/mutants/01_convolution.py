@@ -141,6 +141,47 @@ def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
     return F.conv2d(x, weight, bias, stride=stride, padding=padding)
 ''',
     },
+    "numerical_gradient": {
+        "one-sided difference (f(x + eps) - f(x)) / eps": mutate(
+            "numerical_gradient", ("        flat[i] = old - eps\n        minus = float(f(flat.view(x.shape)))\n",
+                                   "        flat[i] = old\n        minus = float(f(flat.view(x.shape)))\n"),
+            ("(plus - minus) / (2 * eps)", "(plus - minus) / eps")),
+        "divides by eps instead of 2 eps": mutate("numerical_gradient", ("(plus - minus) / (2 * eps)", "(plus - minus) / eps")),
+        "computes in x's dtype (float32 loses the difference)": mutate(
+            "numerical_gradient", ("x.detach().to(torch.float64).flatten().clone()", "x.detach().flatten().clone()")),
+        "perturbs x itself and never restores it": mutate(
+            "numerical_gradient", ("flat = x.detach().to(torch.float64).flatten().clone()", "flat = x.data.view(-1)"),
+            ("        flat[i] = old\n        grad[i]", "        grad[i]"), ("return grad.view(x.shape)", "return grad.double().view(x.shape)")),
+        "passes f the flattened tensor": mutate(
+            "numerical_gradient", lambda code: code.replace("f(flat.view(x.shape))", "f(flat)")),
+        "moves every element at once (a directional derivative)": '''
+def numerical_gradient(f, x, eps=1e-6):
+    base = x.detach().double()
+    step = torch.full_like(base, eps)
+    return ((f(base + step) - f(base - step)) / (2 * eps)) * torch.ones_like(base)
+
+
+def relative_error(a, b):
+    a, b = a.detach().double(), b.detach().double()
+    denominator = (a.norm() + b.norm()).item()
+    return 0.0 if denominator == 0 else (a - b).norm().item() / denominator
+''',
+        "ignores eps (always 1e-6)": mutate("numerical_gradient", ("        old = flat[i].item()\n", "        old = flat[i].item()\n        eps = 1e-6\n")),
+        "relative_error: absolute error (no denominator)": mutate(
+            "numerical_gradient", ("0.0 if denominator == 0 else (a - b).norm().item() / denominator", "(a - b).norm().item()")),
+        "relative_error: divided by the norm of b only": mutate(
+            "numerical_gradient", ("denominator = (a.norm() + b.norm()).item()", "denominator = b.norm().item()"),
+            ("0.0 if denominator == 0 else ", "")),
+        "relative_error: nan for two zero tensors": mutate("numerical_gradient", ("0.0 if denominator == 0 else ", "")),
+        "relative_error: largest absolute values instead of norms": mutate(
+            "numerical_gradient", ("denominator = (a.norm() + b.norm()).item()", "denominator = (a.abs().max() + b.abs().max()).item()"),
+            ("(a - b).norm().item() / denominator", "(a - b).abs().max().item() / denominator")),
+        "relative_error: in the inputs' dtype (float32 overflows)": mutate(
+            "numerical_gradient", ("a, b = a.detach().double(), b.detach().double()", "a, b = a.detach(), b.detach()")),
+        "relative_error: returns a tensor": mutate(
+            "numerical_gradient", ("denominator = (a.norm() + b.norm()).item()", "denominator = a.norm() + b.norm()"),
+            ("(a - b).norm().item() / denominator", "(a - b).norm() / denominator")),
+    },
     "conv2d_backward": {
         "grad_bias summed over the batch only": mutate(
             "conv2d_backward", ("grad_out.sum(dim=(0, 2, 3))", "grad_out.sum(dim=0).mean(dim=(1, 2))")),
@@ -364,6 +405,50 @@ def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
     out = torch.tensordot(windows, weight, dims=([3, 4, 5], [1, 2, 3]))     # [N, oh, ow, F]
     out = out.permute(0, 3, 1, 2)
     return out if bias is None else out + bias.view(1, -1, 1, 1)
+''',
+    },
+    "numerical_gradient": {
+        "a fresh perturbed copy per evaluation, NumPy indices, torch.linalg.norm": '''
+import itertools
+
+
+def numerical_gradient(f, x, eps=1e-6):
+    x64 = x.detach().to(dtype=torch.float64)
+    grad = torch.empty(x.shape, dtype=torch.float64, device=x.device)
+    for index in itertools.product(*[range(n) for n in x.shape]):
+        step = torch.zeros_like(x64)
+        step[index] = eps
+        grad[index] = (torch.as_tensor(f(x64 + step)) - torch.as_tensor(f(x64 - step))).item() / (2 * eps)
+    return grad
+
+
+def relative_error(a, b):
+    a = a.detach().to(torch.float64).reshape(-1)
+    b = b.detach().to(torch.float64).reshape(-1)
+    top, bottom = torch.linalg.norm(a - b), torch.linalg.norm(a) + torch.linalg.norm(b)
+    return float(top / bottom) if bottom > 0 else 0.0
+''',
+        "math on Python floats": '''
+import math
+
+
+def numerical_gradient(f, x, eps=1e-6):
+    values = x.detach().cpu().double().reshape(-1).tolist()
+    out = []
+    for i, v in enumerate(values):
+        up = values[:i] + [v + eps] + values[i + 1:]
+        down = values[:i] + [v - eps] + values[i + 1:]
+        as_x = lambda vals: torch.tensor(vals, dtype=torch.float64, device=x.device).reshape(x.shape)
+        out.append((float(f(as_x(up))) - float(f(as_x(down)))) / (2 * eps))
+    return torch.tensor(out, dtype=torch.float64, device=x.device).reshape(x.shape)
+
+
+def relative_error(a, b):
+    pa = a.detach().cpu().double().reshape(-1).tolist()
+    pb = b.detach().cpu().double().reshape(-1).tolist()
+    diff = math.sqrt(sum((u - v) ** 2 for u, v in zip(pa, pb)))
+    norms = math.sqrt(sum(u * u for u in pa)) + math.sqrt(sum(v * v for v in pb))
+    return diff / norms if norms else 0.0
 ''',
     },
     "conv2d_backward": {
