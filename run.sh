@@ -49,6 +49,14 @@ case "${1:-main}" in
         echo "== could not install bubblewrap: sandbox tests run without namespaces"
       fi
     fi
+    # the browser tests (tests/test_browser.py) drive Debian's chromium with playwright (requirements.txt)
+    if [ "$(id -u)" = 0 ] && [ ! -x /usr/bin/chromium ]; then
+      if { apt-get update -qq && apt-get install -y -qq chromium; } >/dev/null 2>&1; then
+        echo "== installed chromium (the browser tests)"
+      else
+        echo "== could not install chromium: the browser tests are skipped"
+      fi
+    fi
     OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 exec python -m pytest -n 2 "$@" ;;
   bench) shift; exec python -m benchmarks "$@" ;;
   python) shift; exec python "$@" ;;
