@@ -74,6 +74,11 @@ class Delimiters:
         """What a cell shows outside its solution and hidden-test blocks."""
         return "".join(self._split(self.visible_part(code), self.begin_solution, self.end_solution)[0])
 
+    def without_hidden_markers(self, code: str) -> str:
+        """The test cell whole, as the grader's checker runs it: visible and hidden lines in their order."""
+        return "".join(line for line in code.splitlines(keepends=True)
+                       if self.begin_hidden not in line and self.end_hidden not in line)
+
     def hidden_part(self, code: str) -> str:
         return "".join(self._split(code, self.begin_hidden, self.end_hidden)[1])
 
@@ -95,6 +100,12 @@ class Delimiters:
         return self.stub.strip().splitlines()[-1] in code
 
 
+# A line in a test cell that leaves its verdict to the kernel (the reason follows), in an assignment whose
+# verdicts the grader decides; see Test.checked.
+IN_KERNEL = "# verdict in the kernel:"
+KERNEL_SIDE = "# (the hidden tests run in the grader, outside this kernel)\n"
+
+
 @dataclass(frozen=True)
 class Test:
     grade_id: str
@@ -103,6 +114,16 @@ class Test:
     source: str
     visible: str  # the code students see (hidden block removed)
     hidden: str  # the hidden block's code ('' when the test has none)
+    # True: the grader's checker decides it (autograder/checker.py), and the kernel runs only `in_kernel`
+    checked: bool = False
+    checked_code: str = ""  # the whole test, visible and hidden, as the checker runs it
+
+    @property
+    def in_kernel(self) -> str:
+        """What the student's kernel runs of this test: all of it, or (``checked``) its visible part."""
+        if not self.checked or not self.hidden:
+            return self.source
+        return self.visible.rstrip("\n") + "\n" + KERNEL_SIDE
 
 
 @dataclass(frozen=True)
@@ -146,6 +167,7 @@ class Assignment:
     def parse(cls, nb: nbformat.NotebookNode, name: str, path: Path | None = None,
               delimiters: Delimiters | None = None) -> "Assignment":
         delimiters = delimiters or Delimiters()
+        by_grader = verdicts_by_grader(nb)
         found: dict[str, tuple[int, str, list[Test]]] = {}
         current = None
         lesson = set()
@@ -159,8 +181,10 @@ class Assignment:
                 current = marker.grade_id
                 found[current] = (index, code, [])
             elif current is not None:  # a test belongs to the exercise above it
+                checked = by_grader and IN_KERNEL not in code
                 found[current][2].append(Test(marker.grade_id, marker.points, index, code,
-                                              delimiters.visible_part(code), delimiters.hidden_part(code)))
+                                              delimiters.visible_part(code), delimiters.hidden_part(code),
+                                              checked, delimiters.without_hidden_markers(code) if checked else ""))
         exercises = {name_: Exercise(name_, index, code, delimiters.without_solution_markers(code), tuple(tests))
                      for name_, (index, code, tests) in found.items()}
         return cls(name, Path(path) if path else Path(f"{name}.ipynb"), nb, delimiters, exercises, frozenset(lesson))
@@ -193,6 +217,12 @@ class Assignment:
             if marker and marker.kind == "exercise" and marker.grade_id in answers:
                 cell.source = with_marker(answers[marker.grade_id], marker.grade_id)
         return nb
+
+
+def verdicts_by_grader(nb: nbformat.NotebookNode) -> bool:
+    """Whether the source notebook's tests are decided by the grader's checker (``"cnn_course":
+    {"verdicts": "grader"}`` in its metadata) rather than inside the student's kernel."""
+    return nb.get("metadata", {}).get("cnn_course", {}).get("verdicts") == "grader"
 
 
 def normalise(code: str) -> str:

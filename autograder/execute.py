@@ -7,7 +7,9 @@ What nbclient alone does not do, and the grader needs:
 * a memory limit on the kernel's process tree, a time limit for the whole notebook, and a cap on how
   much output one cell may store (a runaway ``print`` loop cannot exhaust the grader);
 * around each test cell, the guard of :mod:`autograder.kernel_guard` restores what tests rely on
-  before it runs and reports afterwards whether anything was replaced.
+  before it runs and reports afterwards whether anything was replaced;
+* after the notebook, the tests the grader decides run in its checker (:mod:`autograder.checker`), which
+  reaches the student's functions through this kernel, one request at a time.
 """
 from __future__ import annotations
 
@@ -24,9 +26,12 @@ import psutil
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from . import wire
+from .checker import KernelGone, checker
 from .sandbox import Sandbox
 
 GUARD_INSTALL = ("import autograder.kernel_guard as __grader_guard__\n__grader_guard__.install()\n"
+                 "import autograder.kernel_server as __grader_remote__\n"
                  "print('GUARD READY', __grader_guard__.device_name())")
 GUARD_RESTORE = "__grader_guard__.restore()"
 GUARD_VERIFY = "__grader_guard__.verify({nonce!r})"
@@ -47,6 +52,7 @@ class CellRun:
     message: str = ""
     tampered: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    decided: tuple[str, str] | None = None  # the checker's (status, message), for a test the grader decides
 
 
 @dataclass
@@ -158,7 +164,49 @@ def _guard_verdict(text: str, nonce: str) -> list[str]:
     return ["the grader's integrity check (its output was suppressed)"]
 
 
-async def _execute(nb, tests: set[int], limits: Limits, env: dict, box: Sandbox, done: Execution) -> list[CellRun]:
+async def _relay(client: _LimitedClient, text: str, timeout: float) -> str:
+    """One checker request, answered by the kernel's :mod:`autograder.kernel_server`."""
+    answers: list[str] = []
+
+    def keep(msg):
+        data = msg["content"].get("data", {}) if msg["msg_type"] == "display_data" else {}
+        if isinstance(data.get(wire.MIME), str):
+            answers[:] = [data[wire.MIME]]
+
+    try:
+        await client.kc.execute_interactive(f"__grader_remote__.serve({text!r})", store_history=False,
+                                            output_hook=keep, timeout=timeout, allow_stdin=False)
+    except TimeoutError as err:
+        raise KernelGone(f"the student's code did not answer the grader within {timeout:.0f} s "
+                         "(an infinite loop, or far too slow?)") from err
+    if not await client.kc.is_alive():
+        raise KernelGone("the kernel died while the grader's check called the student's code "
+                         "(os._exit, exit(), a crash or out of memory)")
+    return answers[0] if answers else wire.dumps(
+        {"error": {"type": "GraderError", "message": "the kernel sent no answer to the grader's check"}}, [])
+
+
+async def _decide(client: _LimitedClient, checks: dict[int, tuple[str, str]], runs: list[CellRun],
+                  limits: Limits, env: dict, salt: int) -> None:
+    """Run each test the grader decides in its checker; a dead or stuck kernel ends with DeadKernelError
+    (after recording that test's verdict), so the caller restarts it for the ones left."""
+    with checker(env) as check:
+        for index, (name, code) in checks.items():
+            if runs[index].decided is not None:
+                continue
+            if runs[index].status in ("timeout", "crashed"):  # its visible part already stopped the kernel
+                runs[index].decided = ("error", runs[index].message)
+                continue
+            status, message = await check.decide(code, name, salt,
+                                                 lambda text: _relay(client, text, limits.cell_timeout))
+            runs[index].decided = (status, message)
+            if status == "crashed":
+                append_error(client.nb.cells[index], message)
+                raise DeadKernelError(message)
+
+
+async def _execute(nb, tests: set[int], limits: Limits, env: dict, box: Sandbox, done: Execution,
+                   checks: dict[int, tuple[str, str]], salt: int) -> list[CellRun]:
     runs = done.runs
     deadline = time.monotonic() + limits.total_timeout
     start, restarts = 0, 0
@@ -211,6 +259,8 @@ async def _execute(nb, tests: set[int], limits: Limits, env: dict, box: Sandbox,
                     if i in tests:
                         verify = await _run_hidden(client, GUARD_VERIFY.format(nonce=nonce), 30)
                         runs[i].tampered = _guard_verdict(verify, nonce)
+                start, current = len(nb.cells), None  # a restart from here on only replays
+                await _decide(client, checks, runs, limits, env, salt)
                 return runs
         except (CellTimeoutError, DeadKernelError) as err:
             if current is not None and current >= start:
@@ -245,9 +295,11 @@ def append_error(cell, message: str) -> None:
         "error", ename="GraderError", evalue=message, traceback=[f"GraderError: {message}"]))
 
 
-def execute(nb, tests: set[int], limits: Limits, env: dict, box: Sandbox) -> Execution:
+def execute(nb, tests: set[int], limits: Limits, env: dict, box: Sandbox,
+            checks: dict[int, tuple[str, str]] | None = None, salt: int = 0) -> Execution:
     """Run ``nb`` in place (outputs are stored on its cells) in kernels inside ``box``; one :class:`CellRun`
-    per cell."""
+    per cell. ``checks``: cell index -> (test id, code) of the tests the checker decides once the notebook
+    has run, with seeds salted by ``salt``."""
     done = Execution([CellRun() for _ in nb.cells])
-    asyncio.run(_execute(nb, tests, limits, env, box, done))
+    asyncio.run(_execute(nb, tests, limits, env, box, done, checks or {}, salt))
     return done

@@ -6,6 +6,9 @@ guard's verdict), never from what the notebook prints about itself.
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -13,8 +16,8 @@ from dataclasses import dataclass, field
 import nbformat
 
 from . import tamper
-from .assignment import Assignment
-from .environment import kernel_env, threads_per_kernel
+from .assignment import Assignment, Test
+from .environment import grading_secret, kernel_env, threads_per_kernel
 from .execute import CellRun, GraderError, Limits, append_error, execute
 from .progress import Progress
 from .sandbox import layers_for, sandbox
@@ -34,6 +37,7 @@ class Options:
     jobs: int = 1
     limits: Limits = field(default_factory=Limits)
     isolation: str = "standard"  # the sandbox level (autograder/sandbox.py)
+    salt: int | None = None  # the checker's seed salt; None: drawn per submission (grading_salt)
 
 
 def _hint(message: str) -> str:
@@ -44,12 +48,17 @@ def _hint(message: str) -> str:
     return message
 
 
-def _verdict(run: CellRun | None, failure: str | None) -> tuple[bool, str]:
+def _verdict(test: Test, run: CellRun | None, failure: str | None) -> tuple[bool, str]:
     """Whether one test cell passed, and the message that says why not."""
     if failure is not None:
         return False, failure
     if run.tampered:
         return False, "tampering detected while this test ran: " + ", ".join(run.tampered) + " replaced"
+    if test.checked:  # the checker's verdict alone: what the kernel printed about itself counts for nothing
+        if run.decided is None:
+            return False, _hint(run.message or "not run: the grader could not reach the kernel")
+        status, message = run.decided
+        return status == "passed", _hint(message)
     if run.status != "ok":
         return False, _hint(run.message or "not run")
     return True, ""
@@ -58,7 +67,7 @@ def _verdict(run: CellRun | None, failure: str | None) -> tuple[bool, str]:
 def _score_tests(nb, tests: dict, runs: list[CellRun] | None, failure: str | None) -> tuple[TestResult, ...]:
     scored = []
     for index, test in tests.items():
-        passed, message = _verdict(runs[index] if runs else None, failure)
+        passed, message = _verdict(test, runs[index] if runs else None, failure)
         # the autograded notebook shows every failure where it happened (nbgrader's feedback reads it)
         if not passed and not any(o.get("output_type") == "error" for o in nb.cells[index].get("outputs", [])):
             append_error(nb.cells[index], message)
@@ -87,8 +96,12 @@ def grade_handed_in(handed: HandedIn, assignment: Assignment,
             failure = "tampering: " + "; ".join(findings) + " (the tests rely on these; no points awarded)"
     if failure is None:
         env = kernel_env(options.profile, options.device, threads_per_kernel(options.jobs))
+        checks = {index: (test.grade_id, test.checked_code) for index, test in tests.items() if test.checked}
+        for index, test in tests.items():
+            nb.cells[index].source = test.in_kernel  # a test the grader decides keeps its hidden code here
+        salt = options.salt if options.salt is not None else grading_salt(handed.cells)
         with sandbox(options.isolation) as box:  # on leaving it, no process the submission started is alive
-            execution = execute(nb, set(tests), options.limits, env, box)
+            execution = execute(nb, set(tests), options.limits, env, box, checks, salt)
             runs, device, isolation = execution.runs, execution.device, box.name
     elif nb is assignment.notebook:
         nb = copy.deepcopy(nb)  # scoring writes the failure into the notebook: never into the shared source
@@ -97,6 +110,14 @@ def grade_handed_in(handed: HandedIn, assignment: Assignment,
                     round(time.monotonic() - began, 2), scored, tuple(notes + ([failure] if failure else [])), device,
                     isolation=isolation)
     return result, nb
+
+
+def grading_salt(cells) -> int:
+    """The seed salt of one submission's hidden tests: unknowable to the student (keyed by a secret of the
+    grader's machine), the same each time the same notebook is graded (so --jobs, --cluster and a re-run
+    agree)."""
+    digest = hmac.new(grading_secret(), json.dumps(cells, sort_keys=True, default=str).encode(), hashlib.sha256)
+    return int.from_bytes(digest.digest()[:4], "little") or 1
 
 
 def require_device(device: str) -> None:

@@ -3,7 +3,7 @@
 Layers (probed once per grader process by :func:`probe`):
 
 * ``workdir``   always: the kernel's cwd, ``HOME`` and ``TMPDIR`` are a private folder; the course's public
-  helpers reach it as a read-only copy (``cnn_course/`` and the three ``autograder`` files the guard needs),
+  helpers reach it as a read-only copy (``cnn_course/`` and the ``autograder`` files the guard and the checks need),
   never the checkout, so ``source/`` is not on its ``sys.path``.
 * ``uid``       when the grader is root: the kernel runs as a throwaway uid (one per sandbox) with no
   supplementary groups and ``no_new_privs``; ``kill()`` on the grader fails with EPERM, and every process
@@ -50,8 +50,10 @@ from jupyter_client import AsyncKernelManager
 
 from .environment import REPO_ROOT
 
-PUBLIC = ["cnn_course", "autograder/__init__.py", "autograder/kernel_guard.py", "autograder/protected.py"]
+PUBLIC = ["cnn_course", "autograder/__init__.py", "autograder/kernel_guard.py", "autograder/protected.py",
+          "autograder/kernel_server.py", "autograder/wire.py"]
 LEVELS = ("strict", "standard", "none")
+MAX_PROCESSES = 512  # processes and threads of one sandbox's uid (RLIMIT_NPROC)
 OS_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc"]
 
 
@@ -67,7 +69,10 @@ cfg = json.loads(sys.argv[1]); cmd = sys.argv[2:]
 os.environ.pop("JPY_PARENT_PID", None)  # ipykernel exits when that pid is not its visible parent
 libc = ctypes.CDLL(None, use_errno=True)
 if cfg["uid"] is not None:
+    import resource
     os.setgroups([]); os.setgid(cfg["uid"]); os.setuid(cfg["uid"])
+    # the uid is this sandbox's alone: a fork bomb stops at this many processes and threads
+    resource.setrlimit(resource.RLIMIT_NPROC, (cfg["nproc"], cfg["nproc"]))
 if libc.prctl(38, 1, 0, 0, 0):  # PR_SET_NO_NEW_PRIVS: no setuid binary can give privileges back
     sys.exit("sandbox: no_new_privs refused")
 ll = cfg["landlock"]
@@ -237,7 +242,7 @@ class Sandbox:
             paths = [(p, False) for p in readable + ["/proc", "/sys"]]
             paths += [(str(self.workdir), True), ("/dev/null", True), ("/dev/urandom", False), ("/dev/shm", True)]
             landlock = {"abi": probe().landlock_abi, "paths": paths}
-        launcher = [sys.executable, "-c", _LAUNCHER, json.dumps({"uid": self.uid, "landlock": landlock})]
+        launcher = [sys.executable, "-c", _LAUNCHER, json.dumps({"uid": self.uid, "landlock": landlock, "nproc": MAX_PROCESSES})]
         if "namespaces" not in self.layers:
             return launcher + cmd if (self.uid is not None or landlock) else cmd
         box = [probe().bwrap, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",

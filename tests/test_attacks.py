@@ -2,13 +2,16 @@
 gains a point, changes a file, reaches the network or outlives its grading, and every other student is
 graded as before. (The sandbox's layers one by one: tests/test_sandbox.py.)
 
-Not here yet: attacks from *inside* the kernel on the in-kernel checks (IPython input transformers,
-sys.settrace, objects whose __eq__ lies); their defence is verdicts decided outside the kernel (issue 12,
-part 2). The static scan and guard catch the plain forms (tests/test_autograder.py).
+The second test attacks the verdicts from *inside* the kernel (IPython input and AST transformers, event
+callbacks, a replaced guard, sys.settrace, results whose ``__eq__`` lies, os._exit, memory and fork bombs):
+00's tests are decided by the grader's checker (autograder/checker.py), outside the kernel, so wrong answers
+stay wrong however the kernel is bent.
 """
 from __future__ import annotations
 
+import copy
 import hashlib
+import json
 import os
 import socket
 import textwrap
@@ -17,8 +20,10 @@ import threading
 import psutil
 import pytest
 
+from autograder.assignment import Assignment
 from autograder.execute import Limits
-from autograder.grade import Options
+from autograder.grade import Options, grade_all
+from autograder.submission import Submission
 from conftest import COURSE, grade_notebooks, read
 
 pytestmark = pytest.mark.slow
@@ -87,3 +92,94 @@ def test_a_class_with_saboteurs_is_graded_as_if_they_were_not_there(tmp_path):
     survivors = [p.info["pid"] for p in psutil.process_iter(["pid", "cmdline"]) if TOKEN in " ".join(p.info["cmdline"] or [])]
     assert not survivors, f"processes started by a submission outlived its grading: {survivors}"
     listener.close()
+
+
+# Wrong answers with the right shapes: honestly they score 0.
+WRONG = {
+    "to_tensor": "def to_tensor(img):\n    a = np.asarray(img)\n    a = a if a.ndim == 3 else a[:, :, None]\n"
+                 "    return torch.zeros(a.shape[2], a.shape[0], a.shape[1])\n",
+    "to_grayscale": "def to_grayscale(x):\n    return torch.zeros_like(x[..., :1, :, :])\n",
+    "channel_histograms": "def channel_histograms(x, bins=16):\n    return torch.zeros(x.shape[0], bins)\n",
+    "normalize": "def normalize(x, mean, std):\n    return torch.zeros_like(x)\n",
+}
+BENT = {  # each makes the in-kernel checks pass, or tries to
+    "input_transformer": "get_ipython().input_transformers_post.append("
+                         "lambda lines: ['pass\\n'] if lines and lines[0].startswith('# TEST') else lines)",
+    "ast_transformer": """
+        import ast
+        class Blank(ast.NodeTransformer):
+            def visit_Module(self, node):
+                return ast.Module(body=[ast.Pass()], type_ignores=[]) if 'check_' in ast.unparse(node) else node
+        get_ipython().ast_transformers.append(Blank())""",
+    # spelled so that the static scan misses them: the checker must not need it
+    "event_callback": """
+        checks = __import__('cnn_course.checks', fromlist=['checks'])
+        guard = get_ipython().user_ns['__grader' + '_guard__']
+        def quiet(*args, **kwargs):
+            vars(checks).update({n: (lambda *a, **k: None) for n in ('check_close', 'check_shape', '_fail')})
+            vars(guard).update(verify=lambda nonce: print(f'GUARD {nonce} OK'))
+        get_ipython().events.register('pre_run_cell', quiet)""",
+    "replaced_guard": """
+        guard = get_ipython().user_ns['__grader' + '_guard__']
+        vars(guard).update(restore=lambda: None, verify=lambda nonce: print(f'GUARD {nonce} OK'))
+        vars(__import__('cnn_course.checks', fromlist=['checks']))['_fail'] = lambda *a, **k: None""",
+    "settrace": """
+        import ctypes, sys
+        def tracer(frame, event, arg):
+            if event == 'call' and frame.f_code.co_name in ('check_close', 'check_equal'):
+                frame.f_locals['expected'] = frame.f_locals.get('got')
+                ctypes.pythonapi.PyFrame_LocalsToFast(ctypes.py_object(frame), ctypes.c_int(0))
+            return None
+        sys.settrace(tracer)""",
+}
+LIAR = """
+class Liar(torch.Tensor):
+    def __eq__(self, other): return True
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        return True
+"""
+
+
+def test_verdicts_are_decided_outside_the_kernel_however_it_is_bent(tmp_path):
+    assert MODEL.tests and all(t.checked for t in MODEL.tests), "00's tests must be decided by the grader"
+    honest = dict(ANSWERS)
+    files = {name: attack(code, WRONG) for name, code in BENT.items()}
+    files["lying_eq"] = MODEL.answered({**WRONG, "to_tensor": LIAR + WRONG["to_tensor"].replace(
+        "return torch.zeros(a.shape[2], a.shape[0], a.shape[1])",
+        "return torch.zeros(a.shape[2], a.shape[0], a.shape[1]).as_subclass(Liar)")}, RELEASE)
+    # honest answers that end the kernel when the grader's float64 inputs arrive (the hidden normalize test)
+    files["exits_mid_test"] = MODEL.answered({**honest, "normalize": honest["normalize"].replace(
+        "    mean = torch.as_tensor(mean",
+        "    import os\n    if x.dtype == torch.float64:\n        os._exit(3)\n    mean = torch.as_tensor(mean", 1)}, RELEASE)
+    files["memory_bomb"] = MODEL.answered({**honest, "normalize": honest["normalize"].replace(
+        "    mean = torch.as_tensor(mean",
+        "    if x.dtype == torch.float64:\n        hog = [bytearray(2**28) for _ in range(200)]\n    mean = torch.as_tensor(mean", 1)},
+        RELEASE)
+    files["fork_bomb"] = attack(f"""
+        import os, sys, time
+        for _ in range(5000):
+            if os.fork() == 0:
+                sys.argv.append({TOKEN!r}); time.sleep(120); os._exit(0)""")
+    files["victim"] = MODEL.answered(honest, RELEASE)
+    options = Options(profile="quick", device="cpu", jobs=2, limits=Limits(cell_timeout=60, total_timeout=300))
+    results, _ = grade_notebooks(files, A, tmp_path, options)
+    scores = {s: r["score"] for s, r in results.items()}
+    expected = {**{s: 0 for s in [*BENT, "lying_eq"]}, "exits_mid_test": 10, "memory_bomb": 10, "victim": 12}
+    assert {s: scores[s] for s in expected} == expected, {s: r["notes"] for s, r in results.items()}
+    assert scores["fork_bomb"] <= 12
+    assert any("os._exit" in cell.source for cell in files["exits_mid_test"].cells)
+    survivors = [p.info["pid"] for p in psutil.process_iter(["pid", "cmdline"]) if TOKEN in " ".join(p.info["cmdline"] or [])]
+    assert not survivors, f"processes started by a submission outlived its grading: {survivors}"
+
+    # the control: with the same tests decided inside the kernel, these bends do gain the points
+    in_kernel = copy.deepcopy(MODEL.notebook)
+    in_kernel.metadata["cnn_course"]["verdicts"] = "kernel"
+    model = Assignment.parse(in_kernel, A, MODEL.path, MODEL.delimiters)
+    subs = []
+    for name in BENT:
+        path = tmp_path / "control" / name / A / f"{A}.ipynb"
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps(files[name]))
+        subs.append(Submission(name, path))
+    assert [r.score for r, _ in grade_all(subs, model, options)] == [12] * len(BENT)
