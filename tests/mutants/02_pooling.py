@@ -274,6 +274,35 @@ import math
             "SmallCNN", ("(in_channels, 32, kernel_size=3, padding=1), nn.ReLU(), nn.MaxPool2d(2),",
                          "(in_channels, 32, kernel_size=3, padding=1), nn.AvgPool2d(2),")),
     },
+    "initial_loss": {
+        "log of the number of distinct labels in y": mutate(
+            "initial_loss", ("math.log(logits.shape[1])", "math.log(len(torch.unique(y)))")),
+        "log C from the largest label (y.max() + 1)": mutate(
+            "initial_loss", ("math.log(logits.shape[1])", "math.log(int(y.max()) + 1)")),
+        "log base 10": mutate("initial_loss", ("math.log(logits.shape[1])", "math.log10(logits.shape[1])")),
+        "summed over the batch, not the mean": mutate(
+            "initial_loss", ("F.cross_entropy(logits, y).item()", "F.cross_entropy(logits, y, reduction=\"sum\").item()")),
+        "returns tensors": mutate(
+            "initial_loss", ("F.cross_entropy(logits, y).item()", "F.cross_entropy(logits, y)"),
+            ("math.log(logits.shape[1])", "torch.tensor(logits.shape[1]).log()")),
+        "switches the model to eval mode": mutate("initial_loss", ("    with torch.no_grad():\n        logits", "    model.eval()\n    with torch.no_grad():\n        logits")),
+        "runs with autograd on": mutate(
+            "initial_loss", ("    with torch.no_grad():\n        logits = model(x)\n        loss = ", "    if True:\n        logits = model(x)\n        loss = ")),
+        "overfit_one_batch: never zeroes the gradients": mutate(
+            "initial_loss", ("        optimizer.zero_grad()\n", "")),
+        "overfit_one_batch: a new Adam every step": mutate(
+            "initial_loss", ("    optimizer = torch.optim.Adam(model.parameters(), lr=lr)\n    losses = []\n    for _ in range(steps):\n",
+                             "    losses = []\n    for _ in range(steps):\n        optimizer = torch.optim.Adam(model.parameters(), lr=lr)\n")),
+        "overfit_one_batch: SGD instead of Adam": mutate("initial_loss", ("optimizer = torch.optim.Adam(model.parameters(), lr=lr)", "optimizer = torch.optim.SGD(model.parameters(), lr=lr)")),
+        "overfit_one_batch: records the loss after the update": mutate(
+            "initial_loss", ("        losses.append(loss.item())\n", "        losses.append(F.cross_entropy(model(x), y).item())\n")),
+        "overfit_one_batch: leaves the model's mode alone": mutate("initial_loss", ("    model.train()\n", "")),
+        "overfit_one_batch: trains a copy": mutate("initial_loss", ("    model.train()\n", "    model = copy.deepcopy(model).train()\n")),
+        "overfit_one_batch: one step too few": mutate("initial_loss", ("for _ in range(steps):", "for _ in range(steps - 1):")),
+        "overfit_one_batch: returns the loss tensors": mutate("initial_loss", ("losses.append(loss.item())", "losses.append(loss.detach())")),
+        "overfit_one_batch: ignores lr (Adam's default 1e-3)": mutate(
+            "initial_loss", ("optimizer = torch.optim.Adam(model.parameters(), lr=lr)", "optimizer = torch.optim.Adam(model.parameters())")),
+    },
     "train_small_cnn": {
         "never steps the optimiser": mutate("train_small_cnn", ("            optimizer.step()\n", "")),
         "learning rate far too small": mutate("train_small_cnn", ("lr=3e-3", "lr=1e-5")),
@@ -543,6 +572,50 @@ class SmallCNN(nn.Module):
 
     def forward(self, x):
         return self.net(x)
+''',
+    },
+    "initial_loss": {
+        "log-softmax by hand, optimiser.zero_grad(set_to_none=False), a while loop": '''
+def initial_loss(model, x, y):
+    with torch.no_grad():
+        logits = model(x)
+        log_probs = logits - logits.logsumexp(dim=1, keepdim=True)
+        loss = -log_probs[torch.arange(len(y)), y].mean()
+    return float(loss), float(np.log(logits.size(-1)))
+
+
+def overfit_one_batch(model, x, y, steps=100, lr=1e-2):
+    model.train(True)
+    opt = torch.optim.Adam(params=list(model.parameters()), lr=lr)
+    history, step = [], 0
+    while step < steps:
+        opt.zero_grad(set_to_none=False)
+        out = F.cross_entropy(model(x), y)
+        history.append(float(out.detach()))
+        out.backward()
+        opt.step()
+        step += 1
+    return history
+''',
+        "a grad-mode decorator and nn.CrossEntropyLoss": '''
+@torch.no_grad()
+def initial_loss(model, x, y):
+    logits = model(x)
+    return nn.CrossEntropyLoss()(logits, y).item(), math.log(logits.shape[-1])
+
+
+def overfit_one_batch(model, x, y, steps=100, lr=1e-2):
+    criterion = nn.CrossEntropyLoss()
+    model.train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    def step():
+        for p in model.parameters():
+            p.grad = None
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+    return [step() for _ in range(steps)]
 ''',
     },
     "train_small_cnn": {
