@@ -19,6 +19,25 @@ MUTANTS = {
         "through numpy (no gradient)": mutate("relu", (_RELU, "torch.from_numpy(np.maximum(x.detach().numpy(), 0))")),
         "returns the mask instead of the values": mutate("relu", (_RELU, "(x > 0).to(x.dtype)")),
     },
+    "relu_vs_tanh": {
+        "labels swapped (tanh trained as ReLU)": mutate(
+            "relu_vs_tanh", ('for name, act in (("ReLU", nn.ReLU), ("tanh", nn.Tanh)):', 'for name, act in (("ReLU", nn.Tanh), ("tanh", nn.ReLU)):')),
+        "seed not reset before each build": mutate(
+            "relu_vs_tanh", ("        torch.manual_seed(seed)\n        model = build(act)", "        model = build(act)")),
+        "one batch generator for both activations": mutate(
+            "relu_vs_tanh", ("    result, errors, trained = {}, {}, {}\n", "    result, errors, trained = {}, {}, {}\n    g = torch.Generator().manual_seed(seed)\n"),
+            ("        g = torch.Generator().manual_seed(seed)\n", "")),
+        "error <= threshold counts as below": mutate("relu_vs_tanh", ("if error < threshold:", "if error <= threshold:")),
+        "SGD without momentum": mutate("relu_vs_tanh", ("opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)", "opt = torch.optim.SGD(model.parameters(), lr=lr)")),
+        "training error on the batch, not all of x": mutate(
+            "relu_vs_tanh", ("error = (model(x).argmax(1) != y)", "error = (model(x[idx]).argmax(1) != y[idx])")),
+        "steps counted from 0": mutate("relu_vs_tanh", ("for step in range(1, max_steps + 1):", "for step in range(max_steps):")),
+        "keeps training after the threshold": mutate("relu_vs_tanh", ("                    break\n", "")),
+        "dead units counted as zero activations": mutate(
+            "relu_vs_tanh", ("dead.append(int((per_unit == 0).all(dim=1).sum()))", "dead.append(int((per_unit == 0).sum()))")),
+        "dead units of the tanh model": mutate("relu_vs_tanh", ('relu_model = trained["ReLU"]', 'relu_model = trained["tanh"]')),
+        "hooks never removed": mutate("relu_vs_tanh", ("            h.remove()\n", "            pass\n")),
+    },
     "lenet5": {
         "max pooling instead of average": mutate(
             "lenet5", ("nn.Conv2d(6, 16, 5), nn.Tanh(), nn.AvgPool2d(2))", "nn.Conv2d(6, 16, 5), nn.Tanh(), nn.MaxPool2d(2))")),
@@ -83,6 +102,19 @@ MUTANTS = {
         "average pooling in the pool branch": mutate(
             "Inception", ("nn.Sequential(nn.MaxPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True),\n                                     BasicConv2d",
                           "nn.Sequential(nn.AvgPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True),\n                                     BasicConv2d")),
+    },
+    "inception_savings": {
+        "torchvision's 3x3 for the 5x5": mutate("inception_savings", ("weights(ch5x5red, ch5x5, 5)", "weights(ch5x5red, ch5x5, 3)")),
+        "naive module keeps the pool projection": mutate(
+            "inception_savings", ("naive = weights(in_channels, ch1x1, 1) +", "naive = weights(in_channels, pool_proj, 1) + weights(in_channels, ch1x1, 1) +")),
+        "MACs as FLOPs (counted twice)": mutate("inception_savings", ('"macs_reduced": reduced * positions', '"macs_reduced": 2 * reduced * positions')),
+        "height squared instead of height * width": mutate("inception_savings", ("positions = height * width", "positions = height * height")),
+        "3x3 branch without its reduction": mutate(
+            "inception_savings", ("+ weights(in_channels, ch3x3red, 1) + weights(ch3x3red, ch3x3, 3)", "+ weights(in_channels, ch3x3, 3)")),
+        "naive 3x3 reads the reduced channels": mutate("inception_savings", ("weights(in_channels, ch3x3, 3)", "weights(ch3x3red, ch3x3, 3)")),
+        "biases counted": mutate("inception_savings", ("        return a * b * k * k\n", "        return a * b * k * k + b\n")),
+        "kernel size not squared": mutate("inception_savings", ("        return a * b * k * k\n", "        return a * b * k\n")),
+        "a float count": mutate("inception_savings", ('"params_naive": naive,', '"params_naive": naive / 1,')),
     },
     "googlenet": {
         "first max pooling without ceil_mode": mutate(
@@ -170,6 +202,23 @@ MUTANTS = {
         "channels not squared": mutate("stacked_3x3_vs_large", ("per_layer = channels * channels * 9", "per_layer = channels * 9")),
         "float receptive field": mutate("stacked_3x3_vs_large", ('"receptive_field": rf', '"receptive_field": rf * 1.0')),
     },
+    "compare_on_budget": {
+        "seed not reset before each model": mutate(
+            "compare_on_budget", ("        torch.manual_seed(seed)\n        model = build()", "        model = build()")),
+        "one batch generator for all models": mutate(
+            "compare_on_budget", ("    results = {}\n", "    results = {}\n    g = torch.Generator().manual_seed(seed)\n"),
+            ("        g = torch.Generator().manual_seed(seed)\n", "")),
+        "never switched to training mode": mutate("compare_on_budget", ("        model.train()\n", "")),
+        "accuracy in training mode": mutate("compare_on_budget", ("        model.eval()\n", "")),
+        "time includes the evaluation": mutate(
+            "compare_on_budget", ("        seconds = time.perf_counter() - start\n", ""), ('"seconds": seconds', '"seconds": time.perf_counter() - start')),
+        "SGD instead of Adam": mutate("compare_on_budget", ("opt = torch.optim.Adam(model.parameters(), lr=lr)", "opt = torch.optim.SGD(model.parameters(), lr=lr)")),
+        "accuracy on the training images": mutate(
+            "compare_on_budget", ("(model(x_test).argmax(1) == y_test)", "(model(x_train).argmax(1) == y_train)")),
+        "buffers counted as parameters": mutate(
+            "compare_on_budget", ("sum(p.numel() for p in model.parameters())", "sum(t.numel() for t in model.state_dict().values())")),
+        "one step short": mutate("compare_on_budget", ("for _ in range(steps):", "for _ in range(steps - 1):")),
+    },
 }
 
 ALTERNATIVES = {
@@ -177,6 +226,40 @@ ALTERNATIVES = {
         "multiply by the mask, heaviside derivative": (
             "def relu(x):\n    return x * (x > 0)\n\n\n"
             "def relu_grad(x):\n    return torch.heaviside(x, torch.zeros_like(x))\n"),
+    },
+    "relu_vs_tanh": {
+        "a helper per activation, error from a count, dead units from the maxima": (
+            "def _train_until(build, act, x, y, threshold, max_steps, batch_size, lr, eval_every, seed):\n"
+            "    torch.manual_seed(seed)\n"
+            "    model = build(act).to(x.device)\n"
+            "    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)\n"
+            "    g = torch.Generator().manual_seed(seed)\n"
+            "    errors = []\n"
+            "    for step in range(1, max_steps + 1):\n"
+            "        idx = torch.randint(0, len(x), (batch_size,), generator=g).to(x.device)\n"
+            "        opt.zero_grad(set_to_none=True)\n"
+            "        F.cross_entropy(model(x[idx]), y[idx]).backward()\n"
+            "        opt.step()\n"
+            "        if step % eval_every == 0:\n"
+            "            with torch.no_grad():\n"
+            "                wrong = (model(x).argmax(dim=1) != y).sum().item()\n"
+            "            errors.append(wrong / len(x))\n"
+            "            if errors[-1] < threshold:\n"
+            "                return model, step, errors\n"
+            "    return model, None, errors\n\n\n"
+            "def relu_vs_tanh(build, x, y, threshold=0.25, max_steps=300, batch_size=32, lr=0.02, eval_every=5, seed=0):\n"
+            "    args = (x, y, threshold, max_steps, batch_size, lr, eval_every, seed)\n"
+            "    relu_model, relu_steps, relu_errors = _train_until(build, nn.ReLU, *args)\n"
+            "    _, tanh_steps, tanh_errors = _train_until(build, nn.Tanh, *args)\n"
+            "    maxima = []\n"
+            "    hooks = [m.register_forward_hook(lambda m, i, o: maxima.append(o.amax(dim=[d for d in range(o.dim()) if d != 1])))\n"
+            "             for m in relu_model.modules() if isinstance(m, nn.ReLU)]\n"
+            "    with torch.no_grad():\n"
+            "        relu_model(x)\n"
+            "    for h in hooks:\n"
+            "        h.remove()\n"
+            "    return {'ReLU': relu_steps, 'tanh': tanh_steps, 'errors': {'ReLU': relu_errors, 'tanh': tanh_errors},\n"
+            "            'dead_units': int(sum(int((m == 0).sum()) for m in maxima))}\n"),
     },
     "lenet5": {
         "a top-level class and functional flatten kept in the Sequential": (
@@ -223,6 +306,20 @@ ALTERNATIVES = {
         "branches concatenated from a list": mutate(
             "Inception", ("torch.cat([self.branch1(x), self.branch2(x), self.branch3(x), self.branch4(x)], dim=1)",
                           "torch.cat([branch(x) for branch in (self.branch1, self.branch2, self.branch3, self.branch4)], 1)")),
+    },
+    "inception_savings": {
+        "bias-free nn.Conv2d layers on the meta device, counted": (
+            "def inception_savings(in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj, height=28, width=28):\n"
+            "    layers = {'reduced': [(in_channels, ch1x1, 1), (in_channels, ch3x3red, 1), (ch3x3red, ch3x3, 3),\n"
+            "                          (in_channels, ch5x5red, 1), (ch5x5red, ch5x5, 5), (in_channels, pool_proj, 1)],\n"
+            "              'naive': [(in_channels, ch1x1, 1), (in_channels, ch3x3, 3), (in_channels, ch5x5, 5)]}\n"
+            "    out = {}\n"
+            "    for kind, convs in layers.items():\n"
+            "        with torch.device('meta'):\n"
+            "            modules = [nn.Conv2d(a, b, k, padding=k // 2, bias=False) for a, b, k in convs]\n"
+            "        out[f'params_{kind}'] = sum(m.weight.numel() for m in modules)\n"
+            "        out[f'macs_{kind}'] = out[f'params_{kind}'] * height * width\n"
+            "    return out\n"),
     },
     "googlenet": {
         "forward written out one layer at a time": mutate(
@@ -272,5 +369,28 @@ ALTERNATIVES = {
             "    b = channels if bias else 0\n"
             "    return dict(kernel_size=k, receptive_field=1 + 2 * num_layers,\n"
             "                params_stacked=num_layers * (9 * channels ** 2 + b), params_single=k * k * channels ** 2 + b)\n"),
+    },
+    "compare_on_budget": {
+        "batches drawn up front, accuracy from a count": (
+            "def compare_on_budget(builders, x_train, y_train, x_test, y_test, steps=60, batch_size=64, lr=3e-3, seed=0):\n"
+            "    def train_one(build):\n"
+            "        torch.manual_seed(seed)\n"
+            "        model = build().to(x_train.device).train()\n"
+            "        opt = torch.optim.Adam(model.parameters(), lr=lr)\n"
+            "        g = torch.Generator().manual_seed(seed)\n"
+            "        batches = [torch.randint(0, len(x_train), (batch_size,), generator=g) for _ in range(steps)]\n"
+            "        t0 = time.perf_counter()\n"
+            "        for idx in batches:\n"
+            "            idx = idx.to(x_train.device)\n"
+            "            opt.zero_grad(set_to_none=True)\n"
+            "            F.cross_entropy(model(x_train[idx]), y_train[idx]).backward()\n"
+            "            opt.step()\n"
+            "        elapsed = time.perf_counter() - t0\n"
+            "        model.eval()\n"
+            "        with torch.no_grad():\n"
+            "            correct = (model(x_test).argmax(dim=1) == y_test).sum().item()\n"
+            "        return {'params': sum(p.numel() for p in model.parameters()), 'seconds': float(elapsed),\n"
+            "                'accuracy': correct / len(x_test)}\n"
+            "    return {name: train_one(build) for name, build in builders.items()}\n"),
     },
 }
