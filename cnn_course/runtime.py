@@ -1,13 +1,24 @@
-"""Where a notebook runs: the device (cuda/cpu) and the profile (quick/full).
+"""Where a notebook runs: the device (cuda/cpu), the profile (quick/full) and whether it may download.
 
-Both are chosen once per process and can be forced with environment variables, which is how
-the autograder's ``--device`` and ``--profile`` flags reach the notebook kernels:
+Two questions that used to be one. *Can we download?* (pretrained weights, real datasets) depends on the
+network only; *how big do we train?* (the profile) on the device. A CPU laptop with network gets ImageNet
+weights and trains small; only an offline machine falls back to the shipped sample and random weights,
+with one ``[offline]`` line. All three are chosen once per process and can be forced with environment
+variables, which is how the autograder's ``--device`` and ``--profile`` flags reach the notebook kernels:
 
 * ``CNN_COURSE_DEVICE``  = auto | cpu | cuda
 * ``CNN_COURSE_PROFILE`` = auto | quick | full
+* ``CNN_COURSE_NETWORK`` = auto | on | off   (off: never download; on: download without probing first)
+* ``CNN_COURSE_DATA``    = the download cache (default ``~/.cache/cnn_course``)
 
-``auto`` means: cuda when a GPU is visible; ``full`` only on a GPU runtime that can reach the
-internet (Colab), ``quick`` everywhere else, so CI and offline laptops never wait on a download.
+``auto`` means: cuda when a GPU is visible; downloads when the dataset host answers within a second;
+``full`` only on a GPU that can also download (full data and real training), ``quick`` everywhere else:
+
+| device | network | profile | downloads (weights, data) |
+|---|---|---|---|
+| GPU | yes | full | yes |
+| CPU | yes | quick | yes: real pretrained weights, small training |
+| GPU or CPU | no | quick | no: the shipped sample, random weights, one ``[offline]`` line |
 """
 from __future__ import annotations
 
@@ -15,8 +26,10 @@ import os
 import random
 import socket
 from functools import lru_cache
+from pathlib import Path
 
 PROFILES = ("quick", "full")
+NETWORK_CHOICES = ("on", "off")
 _NETWORK_PROBE = ("files.fast.ai", 443)
 
 
@@ -45,6 +58,30 @@ def has_network(timeout: float = 1.0) -> bool:
         return False
 
 
+def can_download() -> bool:
+    """May this process download weights and datasets? ``$CNN_COURSE_NETWORK``: ``off`` never, ``on`` always
+    (the download itself then fails loudly or falls back), ``auto`` when the dataset host answers.
+    Independent of the device and of the profile: a CPU with network still gets pretrained weights."""
+    choice = _choice("CNN_COURSE_NETWORK", NETWORK_CHOICES)
+    if choice == "auto":
+        return has_network()
+    return choice == "on"
+
+
+def offline_reason() -> str | None:
+    """Why downloads are off, for the one ``[offline]`` line; None when they are on."""
+    if can_download():
+        return None
+    if _choice("CNN_COURSE_NETWORK", NETWORK_CHOICES) == "off":
+        return "CNN_COURSE_NETWORK=off"
+    return f"no answer from {_NETWORK_PROBE[0]}:{_NETWORK_PROBE[1]}"
+
+
+def cache_dir() -> Path:
+    """Where downloads are kept between runs: ``$CNN_COURSE_DATA``, else ``~/.cache/cnn_course``."""
+    return Path(os.environ.get("CNN_COURSE_DATA") or Path.home() / ".cache" / "cnn_course")
+
+
 def device(name: str | None = None):
     """The ``torch.device`` to use: ``name``, else $CNN_COURSE_DEVICE, else cuda if present."""
     import torch
@@ -58,12 +95,13 @@ def device(name: str | None = None):
 
 
 def profile(name: str | None = None) -> str:
-    """``quick`` (small data, CPU, no network) or ``full`` (GPU runtime with network)."""
+    """How big to train: ``full`` (full data, real training) on a GPU that can download, else ``quick``.
+    Whether to download is :func:`can_download`'s question, not this one's."""
     choice = (name or _choice("CNN_COURSE_PROFILE", PROFILES)).lower()
     if choice not in PROFILES + ("auto",):
         raise ValueError(f"profile {choice!r}: expected one of {', '.join(PROFILES)}")
     if choice == "auto":
-        choice = "full" if _cuda_available() and has_network() else "quick"
+        choice = "full" if _cuda_available() and can_download() else "quick"
     return choice
 
 
@@ -90,4 +128,5 @@ def summary() -> str:
 
     dev = device()
     gpu = f" ({torch.cuda.get_device_name(dev)})" if dev.type == "cuda" else ""
-    return f"profile={profile()}  device={dev}{gpu}  torch={torch.__version__}"
+    downloads = "on" if can_download() else "off"
+    return f"profile={profile()}  device={dev}{gpu}  downloads={downloads}  torch={torch.__version__}"
