@@ -143,6 +143,10 @@ def cmd_release(args) -> int:
         except HomeError as err:
             raise CourseError(str(err)) from None
     release(course, args.assignments)
+    from .release import GRADING_NOTEBOOK, configured_home, sync_grading_notebook
+
+    if sync_grading_notebook(course.root, configured_home(course.root)):
+        print(f"updated {GRADING_NOTEBOOK} (the course's home)")
     return 0
 
 

@@ -182,3 +182,37 @@ class CourseHome(NbGraderPreprocessor):
             self.log.warning("%s: no %s placeholder (%s); the release has none", notebook, " or ".join(missing),
                              ", ".join({"header": HEADER_PLACEHOLDER, "setup": "# {{ course_setup }}"}[m] for m in missing))
         return nb, resources
+
+
+GRADING_NOTEBOOK = "notebooks/grade_on_colab.ipynb"
+GRADING_HOME_LINE = re.compile(r'^COURSE_HOME = "[^"]*"', re.M)
+GRADING_BADGE = re.compile(r"\(https://colab\.research\.google\.com/github/[^)]*\)")
+
+
+def sync_grading_notebook(course_root: Path, home: Home) -> bool:
+    """The instructors' notebook (``notebooks/grade_on_colab.ipynb``, opened from GitHub, not released by
+    nbgrader) gets the same home: its badge and its ``COURSE_HOME`` line. True when it changed."""
+    import nbformat
+
+    path = Path(course_root) / GRADING_NOTEBOOK
+    if not path.exists() or not home.is_git:
+        return False  # a package index holds no source/ to grade with: that notebook needs a Git home
+    nb = nbformat.read(path, as_version=4)
+    before = [c.source for c in nb.cells]
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = GRADING_BADGE.sub(f"({home.colab_url(GRADING_NOTEBOOK)})", cell.source, count=1)
+        elif cell.cell_type == "code":
+            cell.source = GRADING_HOME_LINE.sub(f'COURSE_HOME = "{home.owner}/{home.name}@{home.ref}"', cell.source, count=1)
+    if [c.source for c in nb.cells] == before:
+        return False
+    nbformat.write(nb, path)
+    return True
+
+
+def configured_home(course_root: Path) -> Home:
+    """The home ``nbgrader_config.py`` names (read as nbgrader reads it)."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
+    return Home.parse(config.CourseHome.home if "CourseHome" in config else "")

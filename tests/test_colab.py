@@ -76,6 +76,24 @@ def test_release_home_is_set_remembered_and_generated(course_copy):
     assert '"cnn-fall==1.2.0"' in nb.cells[1].source
 
 
+def test_the_grading_notebook_follows_the_home(tmp_path):
+    nb = read(ROOT / "notebooks" / "grade_on_colab.ipynb")
+    assert f'COURSE_HOME = "{HOME.owner}/{HOME.name}@{HOME.ref}"' in nb.cells[2].source  # the configured home
+    assert HOME.colab_url("notebooks/grade_on_colab.ipynb") in nb.cells[0].source
+    course = COURSE.copy_to(tmp_path / "course")
+    shutil.copytree(ROOT / "notebooks", course.root / "notebooks")
+    done = subprocess.run([sys.executable, "-m", "autograder", "--course-dir", str(course.root), "release", A,
+                           "--home", "prof-x/cnn-fall"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0 and "updated notebooks/grade_on_colab.ipynb" in done.stdout, done.stderr
+    nb = read(course.root / "notebooks" / "grade_on_colab.ipynb")
+    assert 'COURSE_HOME = "prof-x/cnn-fall@main"' in nb.cells[2].source
+    assert "colab.research.google.com/github/prof-x/cnn-fall/blob/main/notebooks/grade_on_colab.ipynb" in nb.cells[0].source
+    # what it shows: the isolation level the runtime allowed, a live progress bar, a zip of grades and feedback
+    text = "".join(c.source for c in nb.cells)
+    assert "layers_for(ISOLATION)" in text and '"--isolation", ISOLATION' in text and "os.read(grader.stdout" in text
+    assert "_grades_and_feedback.zip" in text and "files.download" in text
+
+
 def test_a_wrong_home_is_refused_with_the_forms_it_takes(course_copy):
     for bad in ("https://github.com/a/b", "a", "a/b/c", "a/b.git"):
         with pytest.raises(HomeError, match="OWNER/NAME"):
