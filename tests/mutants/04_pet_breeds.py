@@ -172,6 +172,32 @@ def is_cat(name):
              '            pct_start=pct_start, div_factor=div, final_div_factor=1e5 / div)',
              "sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)")),
     },
+    "lr_range_test": {
+        "linear instead of geometric rates": mutate(
+            "lr_range_test", ("lr = lr_min * (lr_max / lr_min) ** (i / (steps - 1))", "lr = lr_min + (lr_max - lr_min) * i / (steps - 1)")),
+        "never reaches lr_max (i / steps)": mutate(
+            "lr_range_test", ("lr = lr_min * (lr_max / lr_min) ** (i / (steps - 1))", "lr = lr_min * (lr_max / lr_min) ** (i / steps)")),
+        "sets the rate after the step": mutate(
+            "lr_range_test", ("        for group in optimizer.param_groups:\n            group[\"lr\"] = lr\n", ""),
+            ("        optimizer.step()\n", "        optimizer.step()\n        for group in optimizer.param_groups:\n            group[\"lr\"] = lr\n")),
+        "never stops early": mutate(
+            "lr_range_test", ("        if not math.isfinite(losses[-1]) or losses[-1] > 4 * min(losses):\n            break\n", "")),
+        "stops at twice the lowest loss": mutate("lr_range_test", ("losses[-1] > 4 * min(losses)", "losses[-1] > 2 * min(losses)")),
+        "stops before recording the exploding step": mutate(
+            "lr_range_test", ("        lrs.append(lr)\n        losses.append(loss.item())\n        if not math.isfinite(losses[-1]) or losses[-1] > 4 * min(losses):\n            break\n",
+                              "        if losses and (not math.isfinite(loss.item()) or loss.item() > 4 * min(losses)):\n            break\n        lrs.append(lr)\n        losses.append(loss.item())\n")),
+        "does not restart the loader (stops when it runs out)": mutate(
+            "lr_range_test", ("            batches = iter(loader)\n            xb, yb = next(batches)\n", "            break\n")),
+        "a new optimiser every step": mutate(
+            "lr_range_test", ("    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr_min)\n", ""),
+            ("        lr = lr_min * (lr_max / lr_min) ** (i / (steps - 1))\n",
+             "        lr = lr_min * (lr_max / lr_min) ** (i / (steps - 1))\n        optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr_min)\n")),
+        "SGD instead of AdamW": mutate("lr_range_test", ("optimizer = torch.optim.AdamW(", "optimizer = torch.optim.SGD(")),
+        "never zeroes the gradients": mutate("lr_range_test", ("        optimizer.zero_grad()\n", "")),
+        "leaves the model in its mode": mutate("lr_range_test", ("    model.train()\n", "")),
+        "returns the loss tensors": mutate("lr_range_test", ("losses.append(loss.item())", "losses.append(loss.detach())"),
+                                           ("not math.isfinite(losses[-1])", "not math.isfinite(losses[-1].item())")),
+    },
     "confusion_matrix": {
         "transposed (rows are the predictions)": mutate(
             "confusion_matrix", ("targets.long().flatten() * num_classes + preds.long().flatten()",
@@ -365,6 +391,38 @@ def fine_tune_plain(model, train_loader, valid_loader, freeze_epochs, epochs, lr
     model.requires_grad_(True)
     phase(epochs, discriminative_param_groups(model, lr / 2, lr / 200), pct_start=0.3, div_factor=5.0)
     return history
+''',
+    },
+    "lr_range_test": {
+        "a LambdaLR schedule, itertools.cycle and an exponent by logs": '''
+import itertools
+
+
+def lr_range_test(model, loader, lr_min=1e-6, lr_max=1.0, steps=30):
+    device = next(model.parameters()).device
+    model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=lr_min)
+    ratio = math.log(lr_max / lr_min) / (steps - 1)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: math.exp(ratio * i))
+    def batches():
+        while True:
+            yield from loader
+    lrs, losses, best = [], [], float("inf")
+    for i, (xb, yb) in zip(range(steps), batches()):
+        lr = opt.param_groups[0]["lr"]
+        opt.zero_grad()
+        loss = F.cross_entropy(model(xb.to(device)), yb.to(device))
+        loss.backward()
+        opt.step()
+        sched.step()
+        value = float(loss)
+        lrs.append(lr)
+        losses.append(value)
+        best = min(best, value)
+        if math.isnan(value) or math.isinf(value) or value > 4 * best:
+            break
+    return lrs, losses
 ''',
     },
     "confusion_matrix": {
