@@ -36,6 +36,12 @@ CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "browser-screenshots"
 EXAMPLE = "00_images_as_tensors"  # the assignment the bundled example class handed in
 RUN_ALL_TIMEOUT_S = 600
+# Run All of a source notebook in the browser repeats what tests/test_notebooks.py already executes with
+# nbclient; what only a browser shows is how outputs render (images, widgets, errors), and the kinds of
+# output are the same in every notebook. So CI runs the two that hold every kind: 00 (matplotlib figures and
+# PIL images) and 06 (tqdm progress widgets, training curves); CNN_COURSE_BROWSER_ALL=1 runs all seven.
+BROWSER_SOURCES = ASSIGNMENTS if os.environ.get("CNN_COURSE_BROWSER_ALL") == "1" else \
+    [a for a in ("00_images_as_tensors", "06_self_supervised") if a in ASSIGNMENTS]
 
 
 def _why_skip() -> str | None:
@@ -189,7 +195,7 @@ def offline_aside(errors: list[str]) -> list[str]:
     return [e for e in errors if "net::ERR_NAME_NOT_RESOLVED" not in e and "net::ERR_INTERNET_DISCONNECTED" not in e]
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", BROWSER_SOURCES)
 def test_source_notebook_runs_all_in_jupyterlab(assignment, lab, page):
     path = COURSE.source_path(assignment).relative_to(COURSE.root).as_posix()
     open_notebook(page, lab, path)
@@ -282,28 +288,29 @@ def graded_class(tmp_path_factory):
     server.close()
 
 
+ROWS = """() => Array.from(document.querySelectorAll('tbody tr')).map(r =>
+    Array.from(r.querySelectorAll('td')).map(td => td.innerText.trim()))"""
+
+
 def test_formgrader_shows_the_graded_class_with_nothing_to_grade_by_hand(graded_class, page):
     server, report = graded_class
     expected = {r["student"]: r["score"] for r in report["submissions"]}
-    page.goto(server.url(f"formgrader/gradebook/{EXAMPLE}/{EXAMPLE}"))
-    page.wait_for_function(f"() => document.querySelectorAll('tbody tr').length >= {len(expected)}", timeout=60_000)
-    rows = page.evaluate("""Array.from(document.querySelectorAll('tbody tr')).map(r =>
-        Array.from(r.querySelectorAll('td')).map(td => td.innerText.trim()))""")
-    shown = {}
-    for row in rows:
-        student = next((s for s in expected if any(s in cell for cell in row)), None)
-        if student:
-            shown[student] = row
-    assert set(shown) == set(expected), rows
-    for student, row in shown.items():
-        score = next(c for c in row if re.fullmatch(r"[\d.]+ / [\d.]+", c))
-        assert float(score.split("/")[0]) == expected[student], (student, row)
-        assert not any("needs manual grade" in c.lower() for c in row), (student, row)
+    page.goto(server.url("lab"))  # logs in: formgrader's pages call its API with the login cookie, not the token
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started", timeout=120_000)
+    # Manage Submissions: every student of the class, autograded, with the grader's score
+    page.goto(f"http://127.0.0.1:{server.port}/formgrader/manage_submissions/{EXAMPLE}")
+    page.wait_for_function(f"() => document.querySelectorAll('tbody tr td').length > {len(expected)}", timeout=60_000)
+    rows = {row[1]: row for row in page.evaluate(ROWS) if len(row) > 4}
+    assert set(rows) == set(expected), rows
+    for student, row in rows.items():
+        assert row[3] == "graded" and row[4] == f"{expected[student]:g} / 12", (student, row)  # not "needs manual grading"
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "formgrader.png"), full_page=True)
-    page.goto(server.url(f"formgrader/manage_submissions/{EXAMPLE}"))
-    page.wait_for_function(f"() => document.querySelectorAll('tbody tr').length >= {len(expected)}", timeout=60_000)
-    text = page.inner_text("body")
-    assert all(student in text for student in expected)
-    assert "needs manual grading" not in text.lower()
+    # Manual Grading of the notebook: the same scores, and no submission marked "Needs Manual Grade?"
+    page.goto(f"http://127.0.0.1:{server.port}/formgrader/gradebook/{EXAMPLE}/{EXAMPLE}")
+    page.wait_for_function(f"() => document.querySelectorAll('tbody tr td').length > {len(expected)}", timeout=60_000)
+    graded = [row for row in page.evaluate(ROWS) if len(row) > 4]
+    assert sorted(float(row[2].split("/")[0]) for row in graded) == sorted(expected.values()), graded
+    assert page.evaluate("document.querySelectorAll('td.needs-manual-grade span').length") == 0
+    assert page.evaluate("document.querySelectorAll('td.needs-manual-grade').length") == len(expected)
     assert not offline_aside(page.errors), page.errors
