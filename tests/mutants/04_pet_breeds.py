@@ -261,6 +261,17 @@ def confusion_matrix(preds, targets, num_classes):
             "embed_tsne", ("X = X.astype(np.float32)", "X = ((X - X.mean(0)) / (X.std(0) + 1e-8)).astype(np.float32)")),
         "keeps float64 features": mutate("embed_tsne", ("    X = X.astype(np.float32)\n", "")),
     },
+    "top_breeds": {
+        "least probable first (ascending)": mutate("top_breeds", ("probs.topk(min(k, len(probs)))", "probs.topk(min(k, len(probs)), largest=False)")),
+        "one breed too many": mutate("top_breeds", ("probs.topk(min(k, len(probs)))", "probs.topk(min(k + 1, len(probs)))")),
+        "crashes when k exceeds the number of breeds": mutate("top_breeds", ("probs.topk(min(k, len(probs)))", "probs.topk(k)")),
+        "names shifted by one in the vocabulary": mutate("top_breeds", ("str(vocab[int(i)])", "str(vocab[(int(i) + 1) % len(vocab)])")),
+        "probabilities as tensors": mutate("top_breeds", ("float(v))", "v)")),
+        "the predicted breed only, repeated": mutate(
+            "top_breeds", ("    _, _, probs = learner.predict(image)\n", "    breed, _, probs = learner.predict(image)\n"),
+            ("str(vocab[int(i)])", "str(breed)")),
+        "percentages instead of probabilities": mutate("top_breeds", ("float(v))", "100 * float(v))")),
+    },
     "predict_breed": {
         "the class index instead of the name": mutate("predict_breed", ("str(breed)", "int(index)")),
         "the probability of class 0": mutate("predict_breed", ("float(probs[index])", "float(probs[0])")),
@@ -491,6 +502,14 @@ def embed_tsne(features, seed=42):
     X = np.asarray(features.cpu() if torch.is_tensor(features) else features, dtype=np.float32)
     perplexity = min(30.0, (X.shape[0] - 1) / 3)
     return np.asarray(TSNE(2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(X))
+''',
+    },
+    "top_breeds": {
+        "sorted pairs over the whole vocabulary": '''
+def top_breeds(learner, image, k=3):
+    probs = learner.predict(image)[2].tolist()
+    pairs = sorted(zip(map(str, learner.dls.vocab), probs), key=lambda pair: pair[1], reverse=True)
+    return [(name, float(p)) for name, p in pairs[:k]]
 ''',
     },
     "predict_breed": {
