@@ -195,6 +195,19 @@ def offline_aside(errors: list[str]) -> list[str]:
     return [e for e in errors if "net::ERR_NAME_NOT_RESOLVED" not in e and "net::ERR_INTERNET_DISCONNECTED" not in e]
 
 
+def screenshot_first_figure(page, cells, name: str) -> bool:
+    """The first image any cell shows, as the browser drew it, to browser-screenshots/<name>."""
+    first = next((i for i, c in enumerate(cells) if c["cell_type"] == "code" and any(
+        m in o.get("data", {}) for o in c["outputs"] for m in ("image/png", "image/jpeg"))), None)
+    if first is None:
+        return False
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.evaluate(RENDERED, [first])  # scrolled into view, decoded
+    image = page.evaluate_handle(f"() => {{ {PANEL} return w.content.widgets[{first}].node.querySelector('.jp-OutputArea-output img'); }}")
+    image.as_element().screenshot(path=str(SCREENSHOTS / name))
+    return (SCREENSHOTS / name).stat().st_size > 1000
+
+
 @pytest.mark.parametrize("assignment", BROWSER_SOURCES)
 def test_source_notebook_runs_all_in_jupyterlab(assignment, lab, page):
     path = COURSE.source_path(assignment).relative_to(COURSE.root).as_posix()
@@ -219,12 +232,7 @@ def test_source_notebook_runs_all_in_jupyterlab(assignment, lab, page):
     no_bar = [first_line(cells[i]) for i in bars if not seen[str(i)]["bars"]]
     assert not no_bar, f"progress bars not rendered: {no_bar}"
     assert not [t for i in bars if "Error displaying widget" in (t := seen[str(i)]["text"])]
-    first = min(figures)
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.evaluate(f"async () => {{ {PANEL} await w.content.scrollToItem({first}, 'center'); }}")
-    page.evaluate_handle(f"() => {{ {PANEL} return w.content.widgets[{first}].node.querySelector('.jp-OutputArea-output img'); }}") \
-        .as_element().screenshot(path=str(SCREENSHOTS / f"{assignment}.png"))
-    assert (SCREENSHOTS / f"{assignment}.png").stat().st_size > 1000
+    assert screenshot_first_figure(page, cells, f"{assignment}.png")
     print(f"{assignment}: Run All in the browser {seconds:.0f} s, {sum(figures.values())} figures, {len(bars)} progress bars")
 
 
@@ -257,6 +265,7 @@ def test_release_notebook_says_which_function_is_not_written(assignment, lab, pa
     assert named[1].split(".")[0] in defined or named[1].split(".")[-1] in defined, (named[1], exercise.name)
     shown = page.evaluate(RENDERED, [first_test])[str(first_test)]["text"]
     assert f"`{named[1]}` is not written yet" in shown, shown  # what the student sees, on screen
+    screenshot_first_figure(page, cells, f"{assignment}-release.png")  # when it draws one before the first test
 
 
 def test_nbgrader_lab_extension_loads_without_console_errors(lab, page):
