@@ -164,7 +164,7 @@ def _guard_verdict(text: str, nonce: str) -> list[str]:
     return ["the grader's integrity check (its output was suppressed)"]
 
 
-async def _relay(client: _LimitedClient, text: str, timeout: float) -> str:
+async def _relay(client: _LimitedClient, text: str, timeout: float, watchdog: "_MemoryWatchdog") -> str:
     """One checker request, answered by the kernel's :mod:`autograder.kernel_server`."""
     answers: list[str] = []
 
@@ -173,21 +173,30 @@ async def _relay(client: _LimitedClient, text: str, timeout: float) -> str:
         if isinstance(data.get(wire.MIME), str):
             answers[:] = [data[wire.MIME]]
 
-    try:
-        await client.kc.execute_interactive(f"__grader_remote__.serve({text!r})", store_history=False,
-                                            output_hook=keep, timeout=timeout, allow_stdin=False)
-    except TimeoutError as err:
-        raise KernelGone(f"the student's code did not answer the grader within {timeout:.0f} s "
-                         "(an infinite loop, or far too slow?)") from err
+    call = asyncio.ensure_future(client.kc.execute_interactive(
+        f"__grader_remote__.serve({text!r})", store_history=False, output_hook=keep, timeout=timeout,
+        allow_stdin=False))
+    while not call.done():  # a dead kernel never replies: notice it instead of waiting out the timeout
+        await asyncio.wait([call], timeout=0.5)
+        if not call.done() and not await client.kc.is_alive():
+            call.cancel()
+            break
     if not await client.kc.is_alive():
-        raise KernelGone("the kernel died while the grader's check called the student's code "
+        raise KernelGone(f"the kernel ran out of memory (limit {watchdog.limit // 2**20} MB) and was stopped"
+                         if watchdog.tripped else
+                         "the kernel died while the grader's check called the student's code "
                          "(os._exit, exit(), a crash or out of memory)")
+    if call.cancelled() or isinstance(call.exception(), TimeoutError):
+        raise KernelGone(f"timed out after {timeout:.0f} s: the student's code did not answer the grader's "
+                         "check (an infinite loop, or far too slow?)")
+    if call.exception():
+        raise call.exception()
     return answers[0] if answers else wire.dumps(
         {"error": {"type": "GraderError", "message": "the kernel sent no answer to the grader's check"}}, [])
 
 
 async def _decide(client: _LimitedClient, checks: dict[int, tuple[str, str]], runs: list[CellRun],
-                  limits: Limits, env: dict, salt: int) -> None:
+                  limits: Limits, env: dict, salt: int, watchdog: "_MemoryWatchdog") -> None:
     """Run each test the grader decides in its checker; a dead or stuck kernel ends with DeadKernelError
     (after recording that test's verdict), so the caller restarts it for the ones left."""
     with checker(env) as check:
@@ -198,7 +207,7 @@ async def _decide(client: _LimitedClient, checks: dict[int, tuple[str, str]], ru
                 runs[index].decided = ("error", runs[index].message)
                 continue
             status, message = await check.decide(code, name, salt,
-                                                 lambda text: _relay(client, text, limits.cell_timeout))
+                                                 lambda text: _relay(client, text, limits.cell_timeout, watchdog))
             runs[index].decided = (status, message)
             if status == "crashed":
                 append_error(client.nb.cells[index], message)
@@ -260,7 +269,7 @@ async def _execute(nb, tests: set[int], limits: Limits, env: dict, box: Sandbox,
                         verify = await _run_hidden(client, GUARD_VERIFY.format(nonce=nonce), 30)
                         runs[i].tampered = _guard_verdict(verify, nonce)
                 start, current = len(nb.cells), None  # a restart from here on only replays
-                await _decide(client, checks, runs, limits, env, salt)
+                await _decide(client, checks, runs, limits, env, salt, watchdog)
                 return runs
         except (CellTimeoutError, DeadKernelError) as err:
             if current is not None and current >= start:

@@ -102,6 +102,8 @@ def grade_handed_in(handed: HandedIn, assignment: Assignment,
         salt = options.salt if options.salt is not None else grading_salt(handed.cells)
         with sandbox(options.isolation) as box:  # on leaving it, no process the submission started is alive
             execution = execute(nb, set(tests), options.limits, env, box, checks, salt)
+        for index, test in tests.items():
+            nb.cells[index].source = test.source  # the instructor's view keeps them (feedback hides them)
             runs, device, isolation = execution.runs, execution.device, box.name
     elif nb is assignment.notebook:
         nb = copy.deepcopy(nb)  # scoring writes the failure into the notebook: never into the shared source

@@ -276,6 +276,22 @@ def check_calls_avoid(fn: Callable, operators: Iterable[str], name: str | None =
             _fail(name, f"uses {written} ({targets[id(obj)]}), which this exercise forbids", "write it from scratch")
 
 
+def in_kernel(code: str, name: str | None = None) -> Any:
+    """An object a test hands to the student's code (a function to differentiate, a transform), built where
+    that code runs: ``code`` is an expression (or, with ``name``, a block defining ``name``) over ``torch``,
+    ``np``, ``nn``, ``F`` and ``math``. Here it is simply built; a test the grader decides gets a handle to
+    the same object made inside the student's kernel, since only data crosses between them."""
+    import math
+
+    import torch
+
+    namespace = {"torch": torch, "np": np, "nn": torch.nn, "F": torch.nn.functional, "math": math}
+    if name is None:
+        return eval(compile(code, "<in_kernel>", "eval"), namespace)
+    exec(compile(code, "<in_kernel>", "exec"), namespace)
+    return namespace[name]
+
+
 def check_source_avoids(fn: Callable, patterns: Iterable[str], name: str | None = None) -> None:
     """Fail when ``fn`` uses an operator whose name matches one of ``patterns`` (regular expressions, matched
     against what the code refers to, as written and as resolved: ``F.max_pool2d`` and
