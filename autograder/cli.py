@@ -14,6 +14,7 @@ from .execute import GraderError, Limits
 from .grade import PROFILE_LIMITS, Options, grade_all
 from .markers import sync_metadata
 from .results import Result
+from .sandbox import LEVELS
 from .submission import find_submissions
 
 EXAMPLES = "examples/submitted"
@@ -202,8 +203,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (workers of --cluster local)")
     g.add_argument("--cluster", metavar="ADDRESS", help="grade on a Dask scheduler (tcp://host:8786), or `local` "
                                                        "for a LocalCluster of --jobs workers")
-    g.add_argument("--isolation", choices=["strict", "standard", "none"], default="standard",
-                   help="the kernel's sandbox (README: threat model); refused when this machine cannot build it")
+    g.add_argument("--isolation", choices=LEVELS, default="standard",
+                   help="the kernel's sandbox (README: threat model); refused when this machine cannot build it; "
+                        "basic: the uid alone where nothing more is allowed (Colab)")
     g.add_argument("--resume", action="store_true", help="grade only what the --json report lacks or could not finish")
     g.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     g.add_argument("--profile", choices=["auto", "quick", "full"], default="auto")

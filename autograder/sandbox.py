@@ -52,7 +52,7 @@ from .environment import REPO_ROOT
 
 PUBLIC = ["cnn_course", "autograder/__init__.py", "autograder/kernel_guard.py", "autograder/protected.py",
           "autograder/kernel_server.py", "autograder/wire.py"]
-LEVELS = ("strict", "standard", "none")
+LEVELS = ("strict", "standard", "basic", "none")  # basic: what Colab allows (the uid alone, when nothing more)
 MAX_PROCESSES = 512  # processes and threads of one sandbox's uid (RLIMIT_NPROC)
 OS_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc"]
 
@@ -163,11 +163,15 @@ def _layers(level: str, caps: Capabilities, skip: frozenset = frozenset()) -> li
         raise SandboxUnavailable(f"--isolation strict needs namespaces: {caps.missing['namespaces']}")
     if caps.landlock_abi >= 6:
         return layers + ["landlock"]
-    if level == "standard" and "uid" in layers and "landlock" in skip:
-        return layers  # asked for explicitly: the uid alone (Colab); instructor files must not be world-readable
+    if "uid" in layers and (level == "basic" or (level == "standard" and "landlock" in skip)):
+        return layers  # the uid alone (Colab): instructor files must not be world-readable
+    if level == "basic":
+        raise SandboxUnavailable("--isolation basic needs another uid: "
+                                 + caps.missing.get("uid", "the grader does not run as root"))
     raise SandboxUnavailable("--isolation standard needs bubblewrap or Landlock ABI >= 6: "
                              f"{caps.missing.get('namespaces')}; "
-                             f"{caps.missing.get('landlock', f'Landlock ABI is only {caps.landlock_abi}')}")
+                             f"{caps.missing.get('landlock', f'Landlock ABI is only {caps.landlock_abi}')}"
+                             " (on Colab, as root without either: --isolation basic, the uid alone)")
 
 
 def layers_for(level: str, skip=()) -> list[str]:

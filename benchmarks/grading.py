@@ -26,6 +26,7 @@ from .timing import median, paired_ratio, rotated, stopwatch
 EXAMPLES = REPO_ROOT / "examples" / "submitted"
 NBGRADER = "nbgrader"
 CLUSTER = "cluster=2"
+UNBOXED = "unboxed=1"  # --jobs 1 --isolation none: what the sandbox and the checker cost
 # A submission whose grading time is set by the per-cell timeout (120 s ours, 300 s in nbgrader_config.py)
 # measures the timeout, not the grader: it is left out of the comparison.
 TIMEOUT_BOUND = {"gus_infinite_loop": "loops forever: its time is the per-cell timeout (ours 120 s, nbgrader's "
@@ -112,11 +113,12 @@ class ClassGrading:
         self.assignment, self.jobs_levels = assignment, jobs_levels
         self.submissions, self.excluded = pick_submissions(assignment, limit)
         # the thread pool at each level, and the same class on a 2-worker Dask LocalCluster
-        self.names = [NBGRADER] + [f"jobs={j}" for j in jobs_levels] + [CLUSTER]
+        self.names = [NBGRADER] + [f"jobs={j}" for j in jobs_levels] + [CLUSTER, UNBOXED]
         self.times: dict[str, list] = {name: [] for name in self.names}
         self.problems: dict[str, str] = {}
         self.scores: dict[str, dict] = {}
         self.scratch = Path(tempfile.mkdtemp(prefix="bench-grading-"))
+        self.isolation: list[str] = []
         self.ours = self.plain = None
         if self.submissions:
             self.ours = scratch_course(self.scratch / "ours", assignment, self.submissions)
@@ -133,6 +135,8 @@ class ClassGrading:
                 cmd, course = ours_command(self.ours, self.assignment, int(name.split("=")[1]), out), self.ours
                 if name == CLUSTER:
                     cmd += ["--cluster", "local"]
+                if name == UNBOXED:
+                    cmd += ["--isolation", "none"]
             sink: list[float] = []
             with stopwatch(sink):
                 problem = _run(cmd, course.root)
@@ -142,6 +146,8 @@ class ClassGrading:
             if out is not None and out.exists():
                 graded = json.loads(out.read_text())["submissions"]
                 self.scores[name] = {s["student"]: s["score"] for s in graded}
+                if name == "jobs=1":
+                    self.isolation = sorted({s.get("isolation", "?") for s in graded})
         log("  grading: " + ", ".join(f"{k} {v[-1]:.1f} s" for k, v in self.times.items()))
 
     def result(self) -> dict:
@@ -157,13 +163,15 @@ class ClassGrading:
             total = median(self.times[name])
             result["rows"].append({
                 "grader": {NBGRADER: "plain nbgrader autograde (serial)",
-                           CLUSTER: "ours --cluster local (Dask, 2 workers)"}.get(name, f"ours --jobs {name[5:]}"),
+                           CLUSTER: "ours --cluster local (Dask, 2 workers)",
+                           UNBOXED: "ours --jobs 1 --isolation none (no sandbox)"}.get(name, f"ours --jobs {name[5:]}"),
                 "key": name, "runs_s": [round(t, 2) for t in self.times[name]], "median_s": round(total, 2),
                 "seconds_per_submission": round(total / n, 2), "submissions_per_minute": round(60 * n / total, 1),
                 "speedup_vs_nbgrader": round(paired_ratio(self.times[NBGRADER], self.times[name]), 2),
                 "problem": self.problems.get(name),
             })
         result["max_score"] = self.ours.assignment(self.assignment).points
+        result["isolation"] = self.isolation  # the level --jobs 1 reached on this machine
         result["commands"] = {
             "ours": f"python -m autograder grade submitted --assignment {self.assignment} --jobs N --profile quick "
                     "--device cpu --json grades.json",

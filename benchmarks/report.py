@@ -24,6 +24,8 @@ def _ratio(v):
 def _grader_name(key: str) -> str:
     if key.startswith("cluster="):
         return f"ours --cluster local ({key[8:]} workers)"
+    if key.startswith("unboxed="):
+        return "ours --isolation none"
     return "plain nbgrader" if key == "nbgrader" else f"ours --{key.replace('=', ' ')}"
 
 

@@ -6,6 +6,7 @@ NOTEBOOK_QUICK_S = 60
 JOBS2_SPEEDUP = 1.8
 GRADER_OVERHEAD = 2.0
 DASK_OVERHEAD = 1.05
+SANDBOX_OVERHEAD = 1.10
 REFERENCE_RATIO = 3.0
 
 
@@ -39,6 +40,10 @@ def evaluate(report: dict) -> list[dict]:
     cluster = by_key.get("cluster=2")
     rows.append(check("ours `--cluster local` (Dask, 2 workers) / `--jobs 2` (thread pool), grading time",
                       cluster and jobs2 and round(cluster["median_s"] / jobs2["median_s"], 3), DASK_OVERHEAD, "×"))
+    unboxed, jobs1 = by_key.get("unboxed=1"), by_key.get("jobs=1")
+    rows.append(check("ours `--jobs 1` in the sandbox / `--isolation none`, grading time",
+                      unboxed and jobs1 and round(jobs1["median_s"] / unboxed["median_s"], 3), SANDBOX_OVERHEAD, "×",
+                      note="sandbox reached: " + ", ".join(grading.get("isolation") or ["?"])))
     for nb in report.get("notebooks", []):
         rows.append(check(f"{nb['assignment']}: grader overhead (graded / plain execution)", nb["overhead"],
                           GRADER_OVERHEAD, "×"))

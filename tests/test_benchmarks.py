@@ -40,13 +40,14 @@ def check_grading(grading):
     assert len(grading["submissions"]) == 2
     assert "fay_broken_file" in grading["excluded"]  # plain nbgrader cannot read it: said, not hidden
     keys = [r["key"] for r in grading["rows"]]
-    assert keys[0] == "nbgrader" and {"jobs=1", "jobs=2"} <= set(keys)
+    assert keys[0] == "nbgrader" and {"jobs=1", "jobs=2", "unboxed=1"} <= set(keys)
+    assert grading["isolation"] and all(level.startswith("standard") for level in grading["isolation"])
     for row in grading["rows"]:
         assert row["median_s"] > 0 and row["submissions_per_minute"] > 0 and row["speedup_vs_nbgrader"] > 0
         assert row["problem"] is None, row
     for key in keys:  # every grader graded every chosen submission
         assert set(grading["scores"][key]) >= set(grading["submissions"]), key
-    assert grading["scores"]["jobs=1"] == grading["scores"]["jobs=2"]
+    assert grading["scores"]["jobs=1"] == grading["scores"]["jobs=2"] == grading["scores"]["unboxed=1"]
 
 
 def check_reference_and_gpu(data):
@@ -63,7 +64,7 @@ def check_targets(data):
     targets = data["targets"]
     assert all(t["status"] in STATUSES for t in targets), targets
     names = " ".join(t["target"] for t in targets)
-    for what in ("test command", "quick profile", "--jobs 2", "overhead", "conv2d_im2col", "pool2d", "pets",
+    for what in ("test command", "quick profile", "--jobs 2", "overhead", "--isolation none", "conv2d_im2col", "pool2d", "pets",
                  "ResNet-20"):
         assert what in names, what
     assert all((t["status"] == "missed") == bool(t["by"]) for t in targets)

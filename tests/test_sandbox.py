@@ -156,3 +156,10 @@ def test_levels_say_what_is_missing():
         _layers("paranoid", bare)
     assert _layers("strict", Capabilities(True, "/usr/bin/bwrap", 0)) == ["workdir", "uid", "namespaces"]
     assert _layers("standard", Capabilities(False, None, 6)) == ["workdir", "landlock"]
+    colab = Capabilities(True, None, 0, missing=bare.missing)  # root, neither bubblewrap nor Landlock
+    with pytest.raises(SandboxUnavailable, match="--isolation basic"):
+        _layers("standard", colab)
+    assert _layers("basic", colab) == ["workdir", "uid"]
+    assert _layers("basic", Capabilities(True, "/usr/bin/bwrap", 0)) == ["workdir", "uid", "namespaces"]
+    with pytest.raises(SandboxUnavailable, match="another uid"):
+        _layers("basic", bare)
