@@ -127,11 +127,11 @@ import importlib, importlib.metadata, importlib.util, json, subprocess, sys
 from pathlib import Path
 COURSE_HOME, COURSE_PIP, COURSE_VERSION = "{where}", "{pip_spec}", "{version}"
 _zip = next((p for p in (Path.cwd(), *Path.cwd().parents[:2]) if (p / "cnn_course" / "__init__.py").is_file()), None)
-if importlib.util.find_spec("cnn_course"):
-    print(f"course helpers: cnn_course from {{Path(importlib.util.find_spec('cnn_course').origin).parent}} (already importable; nothing installed)")
-elif _zip:
+if _zip:  # a course zip (or a checkout) beside the notebook
     sys.path.insert(0, str(_zip))
-    print(f"course helpers: cnn_course from the course zip, {{_zip / 'cnn_course'}} (nothing installed)")
+    print(f"course helpers: cnn_course from the folder beside this notebook, {{_zip / 'cnn_course'}} (nothing installed)")
+elif importlib.util.find_spec("cnn_course"):
+    print(f"course helpers: cnn_course from {{Path(importlib.util.find_spec('cnn_course').origin).parent}} (already installed; nothing installed now)")
 else:
     _pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", COURSE_PIP],
                           capture_output=True, text=True)

@@ -210,7 +210,7 @@ def test_fresh_colab_with_the_course_zip_uses_the_helpers_next_to_the_notebook(c
     nb = run(setup_only(), content)
     assert not errors_of(nb.cells[1]), errors_of(nb.cells[1])
     assert text_of(nb.cells[1]).splitlines()[0] == \
-        f"course helpers: cnn_course from the course zip, {content / 'cnn_course'} (nothing installed)"
+        f"course helpers: cnn_course from the folder beside this notebook, {content / 'cnn_course'} (nothing installed)"
     assert not (site / "cnn_course").exists()
 
 
