@@ -336,9 +336,14 @@ class Checker:
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.proc.kill()
+            self.proc.wait(5)
 
 
-_pool: dict[tuple, list[Checker]] = {}
+# What makes two checkers interchangeable (the rest of the environment, e.g. pytest's PYTEST_CURRENT_TEST,
+# changes between gradings and must not start a new one each time).
+POOL_KEY = ("CNN_COURSE_PROFILE", "CNN_COURSE_DEVICE", "OMP_NUM_THREADS", "PYTHONPATH", "CUDA_VISIBLE_DEVICES")
+MAX_IDLE = 4  # idle checkers kept in one grader process (each holds torch: about 300 MB)
+_pool: list[tuple[tuple, Checker]] = []  # idle ones, oldest first
 _pool_lock = threading.Lock()
 
 
@@ -346,10 +351,10 @@ _pool_lock = threading.Lock()
 def checker(env: dict[str, str]):
     """A checker started with ``env`` (the kernel's profile, device and thread share), reused across
     gradings in this grader process: it holds only the grader's code."""
-    key = tuple(sorted(env.items()))
+    key = tuple(env.get(name) for name in POOL_KEY)
     with _pool_lock:
-        idle = _pool.setdefault(key, [])
-        found = idle.pop() if idle else None
+        match = next((i for i, (k, _) in enumerate(_pool) if k == key), None)
+        found = _pool.pop(match)[1] if match is not None else None
     found = found if found and found.proc.poll() is None else Checker(env)
     try:
         yield found
@@ -358,14 +363,15 @@ def checker(env: dict[str, str]):
         raise
     else:
         with _pool_lock:
-            _pool[key].append(found)
+            _pool.append((key, found))
+            while len(_pool) > MAX_IDLE:
+                _pool.pop(0)[1].close()
 
 
 @atexit.register
 def _close_all() -> None:
-    for idle in _pool.values():
-        for one in idle:
-            one.close()
+    for _, one in _pool:
+        one.close()
 
 
 if __name__ == "__main__":

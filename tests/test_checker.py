@@ -11,7 +11,8 @@ import pytest
 import torch
 
 from autograder import wire
-from autograder.checker import kernel_names, _rebuilt_error, StudentError
+from autograder.checker import MAX_IDLE, StudentError, _pool, _rebuilt_error, checker, kernel_names
+from autograder.environment import kernel_env
 from autograder.grade import grading_salt
 from conftest import COURSE
 
@@ -101,3 +102,13 @@ def test_hidden_tests_never_reach_the_kernel():
         assert test.hidden.strip().splitlines()[-1] not in kernel_side
         assert model.delimiters.begin_hidden not in kernel_side
         assert test.hidden.strip().splitlines()[0] in test.checked_code
+
+
+def test_checkers_are_reused_whatever_else_the_environment_holds():
+    env = kernel_env("quick", "cpu", 1)
+    with checker({**env, "PYTEST_CURRENT_TEST": "one test"}) as first:
+        pass
+    with checker({**env, "PYTEST_CURRENT_TEST": "another"}) as second:
+        pass
+    assert first is second and first.proc.poll() is None
+    assert len(_pool) <= MAX_IDLE
