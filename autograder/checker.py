@@ -28,7 +28,7 @@ import sys
 import threading
 from typing import Awaitable, Callable
 
-from . import wire
+from . import syntax, wire
 
 # Names a test may use without importing them: bound to the grader's own modules, never to the kernel's.
 MODULES = {"np": "numpy", "numpy": "numpy", "torch": "torch", "nn": "torch.nn", "F": "torch.nn.functional",
@@ -214,7 +214,7 @@ def _seeds(salt: int):
 def kernel_names(code: str) -> list[str]:
     """The names ``code`` reads and never binds, that neither Python nor :data:`MODULES` provides: what
     it wants from the kernel."""
-    tree = ast.parse(code)
+    tree = syntax.parse(code)
     loaded, bound = [], set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):

@@ -11,6 +11,7 @@ import ast
 import copy
 import functools
 
+from . import syntax
 from .assignment import Assignment
 
 
@@ -23,7 +24,7 @@ def parse_cell(code: str) -> ast.Module:
     slices the same cells; callers only read the tree)."""
     from IPython.core.inputtransformer2 import TransformerManager
 
-    return ast.parse(TransformerManager().transform_cell(code))
+    return syntax.parse(TransformerManager().transform_cell(code))
 
 
 def names_used(code: str) -> set[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 
-from . import protected
+from . import protected, syntax
 
 
 def _translate_magics(code: str) -> str:
@@ -94,7 +94,7 @@ class _Scanner(ast.NodeVisitor):
             for arg in node.args:  # code passed as a literal string is still code (`%time`, exec("..."))
                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                     try:
-                        self.visit(ast.parse(_translate_magics(arg.value)))
+                        self.visit(syntax.parse(_translate_magics(arg.value)))
                     except SyntaxError:
                         pass
         elif short in ("setitem", "update", "pop", "__setitem__") and (self._dotted(getattr(node.func, "value", None)) or "") in ("sys.modules", "builtins.__dict__"):
@@ -105,7 +105,7 @@ class _Scanner(ast.NodeVisitor):
 def scan(code: str) -> list[tuple[int, str]]:
     """``[(line, what)]`` for each tampering found in one cell's code (empty when clean)."""
     try:
-        tree = ast.parse(_translate_magics(code))
+        tree = syntax.parse(_translate_magics(code))
     except SyntaxError:
         return []  # the cell fails when it runs; nothing to tamper with
     scanner = _Scanner()
