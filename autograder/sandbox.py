@@ -32,6 +32,7 @@ import atexit
 import contextlib
 import ctypes
 import functools
+import glob
 import json
 import os
 import secrets
@@ -55,6 +56,14 @@ PUBLIC = ["cnn_course", "autograder/__init__.py", "autograder/kernel_guard.py", 
 LEVELS = ("strict", "standard", "basic", "none")  # basic: what Colab allows (the uid alone, when nothing more)
 MAX_PROCESSES = 512  # processes and threads of one sandbox's uid (RLIMIT_NPROC)
 OS_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc"]
+# What CUDA opens of the host: NVIDIA's device nodes, and the parts of /sys its driver library reads
+GPU_SYS = ["/sys/bus", "/sys/class", "/sys/dev", "/sys/devices", "/sys/module"]
+
+
+def gpu_device_nodes() -> list[str]:
+    """NVIDIA's device nodes on this machine (``/dev/nvidiactl``, ``/dev/nvidia-uvm``, ``/dev/nvidia0``, ...,
+    ``/dev/nvidia-caps/*``); empty without a GPU. Only a grading that may use the GPU gets them."""
+    return sorted(p for p in glob.glob("/dev/nvidia*") + glob.glob("/dev/nvidia-caps/*") if not os.path.isdir(p))
 
 
 class SandboxUnavailable(Exception):
@@ -225,6 +234,7 @@ class Sandbox:
     uid: int | None
     public: Path
     notes: list[str] = field(default_factory=list)
+    devices: list[str] = field(default_factory=list)  # GPU device nodes passed in (empty: the GPU stays out)
 
     @property
     def name(self) -> str:
@@ -245,6 +255,7 @@ class Sandbox:
         if "landlock" in self.layers:
             paths = [(p, False) for p in readable + ["/proc", "/sys"]]
             paths += [(str(self.workdir), True), ("/dev/null", True), ("/dev/urandom", False), ("/dev/shm", True)]
+            paths += [(node, True) for node in self.devices]  # open, read, write and ioctl: what CUDA does
             landlock = {"abi": probe().landlock_abi, "paths": paths}
         launcher = [sys.executable, "-c", _LAUNCHER, json.dumps({"uid": self.uid, "landlock": landlock, "nproc": MAX_PROCESSES})]
         if "namespaces" not in self.layers:
@@ -253,6 +264,10 @@ class Sandbox:
                "--die-with-parent", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
                # POSIX semaphores (multiprocessing locks: DataLoader workers, fastai) live in /dev/shm
                "--perms", "1777", "--tmpfs", "/dev/shm"]
+        for node in self.devices:  # bwrap's /dev holds only null, zero, random and the like
+            box += ["--dev-bind", node, node]
+        if self.devices:
+            box += [a for path in GPU_SYS if os.path.exists(path) for a in ("--ro-bind", path, path)]
         for path in readable:
             if os.path.exists(path):
                 # bwrap makes missing parents 0700: a throwaway uid could not traverse /root to the venv
@@ -335,17 +350,19 @@ class SandboxedKernelManager(AsyncKernelManager):
 
 
 @contextlib.contextmanager
-def sandbox(level: str = "standard", workdir: str | os.PathLike | None = None, skip=()):
+def sandbox(level: str = "standard", workdir: str | os.PathLike | None = None, skip=(), gpus: bool = False):
     """A sandbox for one submission's grading; on exit every process it started is dead.
 
     ``workdir``: the private work folder (made, and removed on exit, when not given); ``skip``: layers not
-    to build even where available (tests prove each layer alone; Colab-like setups). Raises
-    :class:`SandboxUnavailable` when ``level`` cannot be built here."""
+    to build even where available (tests prove each layer alone; Colab-like setups); ``gpus``: the kernel
+    may use this machine's NVIDIA GPUs (their device nodes are passed into namespaces and allowed by
+    Landlock; without it they stay out). Raises :class:`SandboxUnavailable` when ``level`` cannot be built
+    here."""
     layers = layers_for(level, skip)
     own = workdir is None
     work = Path(tempfile.mkdtemp(prefix="grade-") if own else workdir)
     uid = 100_000 + secrets.randbelow(2**30) if "uid" in layers else None
-    box = Sandbox(level, layers, work, uid, public_copy())
+    box = Sandbox(level, layers, work, uid, public_copy(), devices=gpu_device_nodes() if gpus else [])
     (work / "tmp").mkdir(exist_ok=True)
     if uid is not None:
         for p in [work, *work.rglob("*")]:

@@ -163,3 +163,32 @@ def test_levels_say_what_is_missing():
     assert _layers("basic", Capabilities(True, "/usr/bin/bwrap", 0)) == ["workdir", "uid", "namespaces"]
     with pytest.raises(SandboxUnavailable, match="another uid"):
         _layers("basic", bare)
+
+
+@pytest.mark.parametrize("setup", list(SETUPS))
+def test_a_gpu_reaches_the_kernel_only_when_grading_may_use_it(setup, monkeypatch):
+    # no GPU here: /dev/fuse stands in for NVIDIA's nodes (a world-writable character device that bubblewrap's
+    # own /dev lacks and Landlock denies unless allowed), opened as CUDA opens /dev/nvidiactl
+    import subprocess
+    import sys
+
+    import autograder.sandbox as sandbox_module
+
+    level, skip = SETUPS[setup]
+    if not os.path.exists("/dev/fuse"):
+        pytest.skip("no /dev/fuse to stand in for a GPU")
+    try:
+        _layers(level, probe(), frozenset(skip))
+    except SandboxUnavailable as err:
+        pytest.skip(str(err))
+    monkeypatch.setattr(sandbox_module, "gpu_device_nodes", lambda: ["/dev/fuse"])
+    opened = {}
+    for gpus in (True, False):
+        with sandbox(level, skip=skip, gpus=gpus) as box:
+            probe_cmd = [sys.executable, "-c", "import os; os.close(os.open('/dev/fuse', os.O_RDWR)); print('opened')"]
+            run = subprocess.run(box.wrap(probe_cmd), env=box.env(dict(os.environ)), cwd=box.workdir,
+                                 capture_output=True, text=True, timeout=60)
+            opened[gpus] = run.stdout.strip() == "opened"
+    confined = setup != "uid alone"  # the uid alone hides nothing world-writable: the node is there either way
+    assert opened[True], "the GPU's device node did not reach the sandboxed process"
+    assert opened[False] is not confined, "a CPU grading's kernel could open the GPU"
