@@ -32,6 +32,7 @@ c.GenerateFeedback.preprocessors = [
 # generate_assignment (and formgrader's Generate) read it too. source/ holds only placeholders
 # ({{ colab_header }} in the title cell, # {{ course_setup }} in the setup cell): autograder/release.py.
 c.CourseHome.home = "cnn-course/cnn-course@main"
+c.CourseHome.commit = ""  # release --pin: the commit whose helpers the setup cells install; empty: the branch
 c.CourseHome.upload_url = ""  # where students hand in (a form or LMS link); empty: "as your instructor says"
 c.GenerateAssignment.preprocessors = [
     "autograder.release.CourseHome",  # first: the header and setup cell, before nbgrader locks and checksums

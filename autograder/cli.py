@@ -143,6 +143,14 @@ def cmd_release(args) -> int:
             print(f"course home: {set_home(course.root, args.home).where} (recorded in nbgrader_config.py)")
         except HomeError as err:
             raise CourseError(str(err)) from None
+    if args.pin:
+        from .release import PinError, pin_commit
+
+        try:
+            sha = pin_commit(course.root, args.pin)
+        except PinError as err:
+            raise CourseError(str(err)) from None
+        print(f"setup cells pinned to commit {sha} (push it)" if sha else "setup cells follow the branch (pin removed)")
     release(course, args.assignments)
     from .release import GRADING_NOTEBOOK, configured_home, sync_grading_notebook
 
@@ -227,6 +235,9 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("assignments", nargs="*", help="default: all")
     r.add_argument("--home", metavar="OWNER/NAME[@BRANCH]", help="the course's home (or NAME==VERSION on PyPI): "
                    "badges and setup cells point there; remembered in nbgrader_config.py")
+    r.add_argument("--pin", nargs="?", const="HEAD", metavar="COMMIT",
+                   help="setup cells install the helpers of this commit of the course's checkout (default HEAD; "
+                        "`none` removes the pin); remembered in nbgrader_config.py")
     r.set_defaults(run=cmd_release)
 
     s = sub.add_parser("sync-metadata", help="set nbgrader metadata from the cell markers, clear outputs")

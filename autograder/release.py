@@ -8,12 +8,17 @@ any of its own, so ``nbgrader generate_assignment`` and formgrader's "Generate" 
 notebooks as ``python -m autograder release``. ``python -m autograder release --home OWNER/NAME[@BRANCH]``
 rewrites that one line (and nothing else of the file) and releases.
 
+``--pin`` also records the commit the release is made from (``c.CourseHome.commit``): the setup cell then
+installs the helpers of exactly that commit, while the badge keeps opening the branch (the release
+notebooks are committed after it).
+
 ``source/`` holds placeholders, never a URL: ``{{ colab_header }}`` on a line of the title cell and
 ``# {{ course_setup }}`` as the first line of the setup cell. :class:`CourseHome`, the first preprocessor
 of nbgrader's ``GenerateAssignment``, replaces them.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import tomllib
@@ -28,6 +33,10 @@ from .environment import REPO_ROOT
 HEADER_PLACEHOLDER = "{{ colab_header }}"
 SETUP_PLACEHOLDER = re.compile(r"^# \{\{ course_setup \}\}.*\n?", re.M)
 CONFIG_LINE = re.compile(r'^c\.CourseHome\.home = .*$', re.M)
+COMMIT_LINE = re.compile(r'^c\.CourseHome\.commit = .*$', re.M)
+SHA = re.compile(r"^[0-9a-f]{40}$")
+# what students install from the pinned commit: it must hold these as the release sees them
+HELPER_PATHS = ["cnn_course", "autograder", "pyproject.toml"]
 GIT_HOME = re.compile(r"^(?P<owner>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/(?P<name>[A-Za-z0-9._-]{1,100})"
                       r"(?:@(?P<ref>[A-Za-z0-9._/-]+))?$")
 INDEX_HOME = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[A-Za-z0-9.+!-]+)$")
@@ -47,6 +56,7 @@ class Home:
     name: str = ""
     ref: str = "main"
     version: str = ""  # set for a package index home
+    commit: str = ""  # a Git home pinned by `release --pin`: the setup cell installs this commit
 
     @classmethod
     def parse(cls, text: str) -> "Home":
@@ -65,12 +75,14 @@ class Home:
     @property
     def where(self) -> str:
         """What the setup cell names as the place it installs from."""
-        return f"github.com/{self.owner}/{self.name}@{self.ref}" if self.is_git else f"PyPI ({self.name}=={self.version})"
+        if not self.is_git:
+            return f"PyPI ({self.name}=={self.version})"
+        return f"github.com/{self.owner}/{self.name}@{self.ref}" + (f" (commit {self.commit[:10]})" if self.commit else "")
 
     @property
     def pip_spec(self) -> str:
         if self.is_git:
-            return f"{PACKAGE} @ git+https://github.com/{self.owner}/{self.name}@{self.ref}"
+            return f"{PACKAGE} @ git+https://github.com/{self.owner}/{self.name}@{self.commit or self.ref}"
         return f"{self.name}=={self.version}"
 
     def colab_url(self, notebook: str) -> str | None:
@@ -85,18 +97,52 @@ def helpers_version(root: Path = REPO_ROOT) -> str:
     return tomllib.loads((Path(root) / "pyproject.toml").read_text())["project"]["version"]
 
 
+def _config_line(text: str, pattern: re.Pattern, line: str, comment: str) -> str:
+    if pattern.search(text):
+        return pattern.sub(line.replace("\\", "\\\\"), text, count=1)
+    return text + f"\n# {comment}: autograder/release.py\n{line}\n"
+
+
 def set_home(course_root: Path, home: str) -> Home:
     """Record the course's home in ``nbgrader_config.py`` (the one line ``c.CourseHome.home = ...``)."""
     parsed = Home.parse(home)
     config = Path(course_root) / "nbgrader_config.py"
-    text = config.read_text()
     line = f"c.CourseHome.home = {json.dumps(parsed.text)}"
-    if CONFIG_LINE.search(text):
-        text = CONFIG_LINE.sub(line.replace("\\", "\\\\"), text, count=1)
-    else:
-        text += f"\n# The course's home (python -m autograder release --home): autograder/release.py\n{line}\n"
-    config.write_text(text)
+    config.write_text(_config_line(config.read_text(), CONFIG_LINE, line, "The course's home (release --home)"))
     return parsed
+
+
+class PinError(ValueError):
+    """The commit to pin cannot hold what the release needs (not a checkout, helpers not committed)."""
+
+
+def pin_commit(course_root: Path, commit: str = "HEAD") -> str:
+    """Pin the setup cell to a commit of the course's checkout (``HEAD`` by default), recorded as
+    ``c.CourseHome.commit``; ``none`` removes the pin. Refuses a commit whose helpers differ from the
+    checkout's (students would install other code than the release was made with). Returns the full sha."""
+    import subprocess
+
+    config = Path(course_root) / "nbgrader_config.py"
+    if commit == "none":
+        config.write_text(_config_line(config.read_text(), COMMIT_LINE, 'c.CourseHome.commit = ""', "Pinned commit"))
+        return ""
+
+    def git(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", "-C", str(course_root), *args], capture_output=True, text=True)
+
+    found = git("rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}")
+    if found.returncode:
+        raise PinError(f"--pin {commit}: not a commit of the course's git checkout at {course_root} "
+                       f"({(found.stderr.strip() or 'no such commit')[:200]})")
+    sha = found.stdout.strip()
+    changed = git("diff", "--name-only", sha, "--", *HELPER_PATHS).stdout.split()
+    changed += git("ls-files", "--others", "--exclude-standard", "--", *HELPER_PATHS).stdout.split()
+    if changed:
+        raise PinError(f"--pin {commit}: the helpers students would install from {sha[:10]} differ from this checkout's "
+                       f"({', '.join(sorted(set(changed))[:5])}): commit them first, then release with --pin")
+    line = f"c.CourseHome.commit = {json.dumps(sha)}"
+    config.write_text(_config_line(config.read_text(), COMMIT_LINE, line, "Pinned commit (release --pin)"))
+    return sha
 
 
 def header(home: Home, notebook: str, upload_url: str = "") -> str:
@@ -161,11 +207,17 @@ class CourseHome(NbGraderPreprocessor):
 
     home = Unicode("", help="The course's home: OWNER/NAME[@BRANCH] on GitHub, or NAME==VERSION on PyPI. "
                             "Set it with `python -m autograder release --home`.").tag(config=True)
+    commit = Unicode("", help="The commit the setup cell installs from a Git home (40 hex digits); empty: the "
+                              "branch's latest. Set it with `python -m autograder release --pin`.").tag(config=True)
     upload_url = Unicode("", help="Where students hand in their notebook (a form or LMS address); empty: "
                                   "'as your instructor says'.").tag(config=True)
 
     def preprocess(self, nb, resources):
         home = Home.parse(self.home)
+        if self.commit and home.is_git:
+            if not SHA.match(self.commit):
+                raise HomeError(f"c.CourseHome.commit = {self.commit!r}: expected a full 40-digit commit sha")
+            home = dataclasses.replace(home, commit=self.commit)
         info = resources.get("nbgrader", {})
         release_dir = getattr(getattr(self.parent, "coursedir", None), "release_directory", "release")
         notebook = f"{release_dir}/{info.get('assignment', '')}/{info.get('notebook', '')}.ipynb"

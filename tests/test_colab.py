@@ -76,6 +76,39 @@ def test_release_home_is_set_remembered_and_generated(course_copy):
     assert '"cnn-fall==1.2.0"' in nb.cells[1].source
 
 
+def test_release_pin_installs_the_commit_the_release_was_made_from(course_copy):
+    root = course_copy.root
+    shutil.copytree(ROOT / "cnn_course", root / "cnn_course", ignore=shutil.ignore_patterns("__pycache__", "data"))
+    shutil.copy(ROOT / "pyproject.toml", root)
+
+    def git(*args):
+        return subprocess.run(["git", "-C", str(root), "-c", "user.name=prof", "-c", "user.email=prof@example.edu",
+                               *args], capture_output=True, text=True, check=True).stdout.strip()
+
+    def release(*args):
+        return subprocess.run([sys.executable, "-m", "autograder", "--course-dir", str(root), "release", A, *args],
+                              capture_output=True, text=True, cwd=ROOT)
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "course")
+    sha = git("rev-parse", "HEAD")
+    done = release("--pin")
+    assert done.returncode == 0, done.stderr
+    setup, title = read(course_copy.release_path(A)).cells[1].source, read(course_copy.release_path(A)).cells[0].source
+    assert f'"cnn-course @ git+https://github.com/{HOME.owner}/{HOME.name}@{sha}"' in setup
+    assert f"/blob/{HOME.ref}/release/" in title  # the badge opens the branch, where the release is pushed next
+    assert f'c.CourseHome.commit = "{sha}"' in (root / "nbgrader_config.py").read_text()
+    # helpers changed since that commit: students would install other code than the release was made with
+    (root / "cnn_course" / "__init__.py").write_text("# changed\n")
+    refused = release("--pin")
+    assert refused.returncode == 2 and "commit them first" in refused.stderr and "cnn_course/__init__.py" in refused.stderr
+    assert release("--pin", "not-a-commit").returncode == 2
+    unpinned = release("--pin", "none")
+    assert unpinned.returncode == 0, unpinned.stderr
+    assert f"@{HOME.ref}\"" in read(course_copy.release_path(A)).cells[1].source
+
+
 def test_the_grading_notebook_follows_the_home(tmp_path):
     nb = read(ROOT / "notebooks" / "grade_on_colab.ipynb")
     assert f'COURSE_HOME = "{HOME.owner}/{HOME.name}@{HOME.ref}"' in nb.cells[2].source  # the configured home
