@@ -17,6 +17,7 @@ import subprocess
 import sys
 import sysconfig
 import time
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -256,3 +257,68 @@ def test_fresh_colab_without_the_home_says_so_and_what_to_do(colab, tmp_path):
     assert out.startswith(f"course helpers NOT installed: pip could not install '{HOME.pip_spec}' from {HOME.where}")
     assert "What to do:" in out and "course zip" in out and "is public" in out
     assert errors_of(nb.cells[1]) == ["SystemExit: the course helpers are missing: see the message above"]
+
+
+# --- the instructors' notebook on a simulated Colab ---------------------------------------------------------
+
+FAKE_COLAB = """
+import json, os, types
+from pathlib import Path
+LOG = Path(os.environ["FAKE_COLAB_LOG"])
+def _log(*call):
+    with LOG.open("a") as f:
+        f.write(json.dumps(call) + "\\n")
+def _secret(name):
+    raise KeyError(name)  # no secret given to this notebook, as on a fresh Colab
+drive = types.SimpleNamespace(mount=lambda path: _log("mount", path), flush_and_unmount=lambda: _log("unmount"))
+userdata = types.SimpleNamespace(get=_secret)
+files = types.SimpleNamespace(download=lambda path: _log("download", path))
+"""
+
+
+def _colab_grading_notebook(content: Path, fake: Path) -> nbformat.NotebookNode:
+    """notebooks/grade_on_colab.ipynb with Colab's /content under ``content``, google.colab imported first."""
+    (fake / "google" / "colab").mkdir(parents=True)
+    (fake / "google" / "__init__.py").write_text("")
+    (fake / "google" / "colab" / "__init__.py").write_text(FAKE_COLAB)
+    nb = read(ROOT / "notebooks" / "grade_on_colab.ipynb")
+    for cell in nb.cells:
+        cell.source = cell.source.replace("/content", str(content))
+    nb.cells.insert(0, nbformat.v4.new_code_cell(f"import sys; sys.path.insert(0, {str(fake)!r}); import google.colab"))
+    return nb
+
+
+def test_grading_on_colab_takes_the_course_from_drive_and_unmounts_it_before_student_code(tmp_path, monkeypatch):
+    from nbclient import NotebookClient
+
+    content, log = tmp_path / "content", tmp_path / "colab-calls.jsonl"
+    on_drive = content / "drive" / "MyDrive" / "cnn-course"
+    COURSE.copy_to(on_drive)
+    for student in ("ada_complete", "ben_partial", "cam_untouched"):
+        shutil.copytree(ROOT / "examples" / "submitted" / student, on_drive / "submitted" / student)
+    monkeypatch.setenv("FAKE_COLAB_LOG", str(log))
+    nb = _colab_grading_notebook(content, tmp_path / "fake")
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert "ben_partial                  6 / 12" in printed and "ada_complete                12 / 12" in printed
+    calls = [json.loads(line)[0] for line in log.read_text().splitlines()]
+    assert calls == ["mount", "unmount", "download"], calls  # Drive is gone before the first kernel starts
+    grader_copy = content / "cnn-course"
+    assert (grader_copy / "source").is_dir() and grader_copy.stat().st_mode & 0o077 == 0
+    archive = json.loads(log.read_text().splitlines()[-1])[1]
+    assert {"grades.json", "grades.csv", "gradebook.db"} <= set(zipfile.ZipFile(archive).namelist())
+
+
+def test_grading_on_colab_without_the_course_says_where_to_put_it(tmp_path, monkeypatch):
+    from nbclient import NotebookClient
+
+    content = tmp_path / "content"
+    (content / "drive" / "MyDrive").mkdir(parents=True)  # Drive mounted, no course on it; no network here
+    monkeypatch.setenv("FAKE_COLAB_LOG", str(tmp_path / "calls.jsonl"))
+    nb = _colab_grading_notebook(content, tmp_path / "fake")
+    nb.cells = nb.cells[:1] + [c for c in nb.cells if c.source.startswith("COURSE_HOME")]
+    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    error = next(o for o in nb.cells[1].outputs if o.output_type == "error")
+    assert error.ename == "SystemExit" and "Put your course on Drive at" in error.evalue, error.evalue
+    assert not (content / "cnn-course").exists()
