@@ -83,3 +83,15 @@ def pretrained_weights(builder, weights, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return builder(weights=None, **kwargs)
+
+
+def without_auxiliary_heads(state_dict: dict) -> dict:
+    """A GoogLeNet state_dict without its auxiliary heads (torchvision's builder adds them when it has no
+    weights to load, so offline models have them and pretrained ones do not)."""
+    return {k: v for k, v in state_dict.items() if not k.startswith(("aux1.", "aux2."))}
+
+
+def pretrained_state_dict(builder, weights, **kwargs):
+    """torchvision's ImageNet ``weights`` as a state_dict for a model of your own (random ones offline or in
+    quick, as :func:`pretrained_weights`)."""
+    return without_auxiliary_heads(pretrained_weights(builder, weights, **kwargs).state_dict())

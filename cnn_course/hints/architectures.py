@@ -81,3 +81,25 @@ def compare_outputs(mine: nn.Module, reference: nn.Module, x: torch.Tensor, name
     check_close(got, expected, f"{name}: output for input {tuple(x.shape)}, same weights as the reference",
                 hint=hint, rtol=1e-4, atol=1e-4 * scale)
     return got
+
+
+IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+
+
+def check_imagenet_weights(mine: nn.Module, builder, weights, name: str, hint: str | None = None, **kwargs) -> str:
+    """torchvision's ImageNet ``weights`` (a download of the full profile; random ones offline, with one
+    [offline] line) loaded into the student's model with ``strict=True`` give torchvision's outputs on a photo of
+    the shipped pet sample. Returns the ImageNet class the
+    student's model names."""
+    import torchvision.transforms.functional as TF
+
+    from cnn_course import data
+
+    reference = data.pretrained_weights(builder, weights, **kwargs).eval()  # eval: GoogLeNet's aux heads idle
+    if getattr(reference, "transform_input", False):  # GoogLeNet's weights re-normalise the input inside,
+        reference.transform_input = False  # which the student's model (as the paper's) does not
+    mine.load_state_dict(data.without_auxiliary_heads(reference.state_dict()), strict=True)
+    photo = TF.to_tensor(data.load_pet().convert("RGB").resize((224, 224)))
+    logits = compare_outputs(mine, reference, TF.normalize(photo, IMAGENET_MEAN, IMAGENET_STD)[None],
+                             f"{name} with torchvision's ImageNet weights", hint)
+    return weights.meta["categories"][logits.argmax().item()]

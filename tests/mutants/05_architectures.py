@@ -15,6 +15,7 @@ MUTANTS = {
         "derivative 1 at exactly zero": mutate("relu", ("(x > 0).to(x.dtype)", "(x >= 0).to(x.dtype)")),
         "relu_grad returns a bool mask": mutate("relu", ("(x > 0).to(x.dtype)", "(x > 0)")),
         "clamp (forbidden)": mutate("relu", (_RELU, "x.clamp(min=0)")),
+        "clip (forbidden)": mutate("relu", (_RELU, "x.clip(min=0)")),
         "leaky ReLU": mutate("relu", (_RELU, "torch.where(x > 0, x, 0.01 * x)")),
         "through numpy (no gradient)": mutate("relu", (_RELU, "torch.from_numpy(np.maximum(x.detach().numpy(), 0))")),
         "returns the mask instead of the values": mutate("relu", (_RELU, "(x > 0).to(x.dtype)")),
