@@ -176,6 +176,21 @@ def cmd_feedback(args) -> int:
     return 0
 
 
+def cmd_fetch_data(args) -> int:
+    from . import datacache
+
+    cache = Path(args.to).resolve() if args.to else datacache.location()
+    print(f"fetching what the full profile downloads into {cache} (what is there already is only checked)")
+    failed = datacache.fetch(cache)
+    print(f"{cache}: {datacache.size(cache) / 2**30:.2f} GiB, readable by every sandboxed kernel (read-only)")
+    if failed:
+        print(f"error: {len(failed)} could not be fetched ({', '.join(failed)}); without them the full profile's "
+              "kernels fall back to the shipped sample and random weights: run this again where the network "
+              "reaches PyPI's and torchvision's hosts", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_export(args) -> int:
     export(Course(Path(args.course_dir).resolve()), Path(args.to))
     return 0
@@ -247,6 +262,12 @@ def parser() -> argparse.ArgumentParser:
     f = sub.add_parser("feedback", help="nbgrader generate_feedback (hidden tests removed)")
     f.add_argument("assignment")
     f.set_defaults(run=cmd_feedback)
+
+    fd = sub.add_parser("fetch-data", help="download what the full profile needs into the grader's cache, "
+                        "which every sandboxed kernel reads (they have no network)")
+    fd.add_argument("--to", help="the cache folder (default: $CNN_COURSE_DATA, else ~/.cache/cnn_course); "
+                    "grade with the same CNN_COURSE_DATA")
+    fd.set_defaults(run=cmd_fetch_data)
 
     e = sub.add_parser("export", help="nbgrader export to CSV")
     e.add_argument("--to", default="grades.csv")

@@ -9,13 +9,14 @@ import copy
 import hashlib
 import hmac
 import json
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 import nbformat
 
-from . import tamper
+from . import datacache, tamper
 from .assignment import Assignment, Test
 from .environment import grading_secret, kernel_env, threads_per_kernel
 from .execute import CellRun, GraderError, Limits, append_error, execute
@@ -133,6 +134,15 @@ def require_device(device: str) -> None:
                               "False); grade with --device cpu, or --device auto to use a GPU only where there is one")
 
 
+def warn_without_cache(options: Options) -> None:
+    """The full profile's data reach a sandboxed kernel only through the grader's download cache."""
+    cache = datacache.location()
+    if options.profile == "full" and options.isolation != "none" and not datacache.shareable(cache):
+        print(f"warning: no download cache at {cache}: sandboxed kernels cannot download, so the full profile's "
+              "datasets and ImageNet weights fall back to the shipped sample and random weights; run "
+              "`python -m autograder fetch-data` first", file=sys.stderr)
+
+
 def not_graded(handed: HandedIn, assignment: Assignment, reason: str) -> tuple[Result, nbformat.NotebookNode]:
     """The result of a submission the grader could not finish (not the student's doing): every test 0 and
     the reason, marked so that ``--resume`` grades it again."""
@@ -148,6 +158,7 @@ def grade_all(subs: list[Submission], assignment: Assignment, options: Options, 
     """Grade every submission, ``options.jobs`` at a time; ``[(result, graded notebook)]`` in their order."""
     require_device(options.device)
     layers_for(options.isolation)  # refuse, before any kernel starts, a level this machine cannot build
+    warn_without_cache(options)
     graded: list = [None] * len(subs)
     with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool, \
             Progress(len(subs) if progress else 0, options.jobs) as bar:

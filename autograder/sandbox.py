@@ -47,8 +47,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
+from cnn_course.runtime import download_env
 from jupyter_client import AsyncKernelManager
 
+from . import datacache
 from .environment import REPO_ROOT
 
 PUBLIC = ["cnn_course", "autograder/__init__.py", "autograder/kernel_guard.py", "autograder/protected.py",
@@ -235,6 +237,8 @@ class Sandbox:
     public: Path
     notes: list[str] = field(default_factory=list)
     devices: list[str] = field(default_factory=list)  # GPU device nodes passed in (empty: the GPU stays out)
+    cache: Path | None = None  # the grader's download cache (autograder/datacache.py), read-only inside
+    downloads: dict[str, str] = field(default_factory=dict)  # the kernel's environment that reads it
 
     @property
     def name(self) -> str:
@@ -245,12 +249,12 @@ class Sandbox:
         """The kernel's environment: ``base`` with the public copy as the only course path, private HOME/TMPDIR."""
         env = {k: v for k, v in base.items() if k != "JPY_PARENT_PID"}
         env.update(PYTHONPATH=str(self.public), HOME=str(self.workdir), TMPDIR=str(self.workdir / "tmp"),
-                   MPLCONFIGDIR=str(self.workdir / ".matplotlib"))
+                   MPLCONFIGDIR=str(self.workdir / ".matplotlib"), **self.downloads)
         return env
 
     def wrap(self, cmd: list[str]) -> list[str]:
         """The kernel command ``cmd`` as it runs inside the sandbox."""
-        readable = OS_DIRS + _interpreter_dirs() + [str(self.public)]
+        readable = OS_DIRS + _interpreter_dirs() + [str(self.public)] + ([str(self.cache)] if self.cache else [])
         landlock = None
         if "landlock" in self.layers:
             paths = [(p, False) for p in readable + ["/proc", "/sys"]]
@@ -362,13 +366,16 @@ def sandbox(level: str = "standard", workdir: str | os.PathLike | None = None, s
     own = workdir is None
     work = Path(tempfile.mkdtemp(prefix="grade-") if own else workdir)
     uid = 100_000 + secrets.randbelow(2**30) if "uid" in layers else None
-    box = Sandbox(level, layers, work, uid, public_copy(), devices=gpu_device_nodes() if gpus else [])
+    cache = datacache.location()
+    cache = cache if datacache.shareable(cache) else None
+    box = Sandbox(level, layers, work, uid, public_copy(), devices=gpu_device_nodes() if gpus else [], cache=cache,
+                  downloads=download_env(cache, work) if cache else {})
     (work / "tmp").mkdir(exist_ok=True)
     if uid is not None:
         for p in [work, *work.rglob("*")]:
             os.chown(p, uid, uid, follow_symlinks=False)
         if "namespaces" not in layers:
-            box.notes += [f"o+x added to {p}" for p in _let_others_traverse(_interpreter_dirs())]
+            box.notes += [f"o+x added to {p}" for p in _let_others_traverse(_interpreter_dirs() + ([str(cache)] if cache else []))]
     try:
         yield box
     finally:

@@ -82,6 +82,19 @@ def cache_dir() -> Path:
     return Path(os.environ.get("CNN_COURSE_DATA") or Path.home() / ".cache" / "cnn_course")
 
 
+def download_env(cache: Path, private: Path) -> dict[str, str]:
+    """The environment that keeps every download of the course in ``cache``: the course's datasets
+    (``CNN_COURSE_DATA``), torchvision's weights (``TORCH_HOME``) and fastai's datasets (its ``config.ini`` in
+    ``private``, which sends ``data`` to the cache and keeps fastai's lock files and archives in ``private``:
+    a kernel that only reads the cache still runs ``untar_data``)."""
+    fastai_home = Path(private) / ".fastai"
+    fastai_home.mkdir(parents=True, exist_ok=True)
+    (fastai_home / "config.ini").write_text(
+        f"[DEFAULT]\ndata = {Path(cache) / 'fastai' / 'data'}\narchive = {fastai_home / 'archive'}\n"
+        f"storage = {fastai_home / 'tmp'}\nmodel = {fastai_home / 'models'}\n")
+    return {"CNN_COURSE_DATA": str(cache), "TORCH_HOME": str(Path(cache) / "torch"), "FASTAI_HOME": str(fastai_home)}
+
+
 def device(name: str | None = None):
     """The ``torch.device`` to use: ``name``, else $CNN_COURSE_DEVICE, else cuda if present."""
     import torch

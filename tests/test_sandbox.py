@@ -192,3 +192,48 @@ def test_a_gpu_reaches_the_kernel_only_when_grading_may_use_it(setup, monkeypatc
     confined = setup != "uid alone"  # the uid alone hides nothing world-writable: the node is there either way
     assert opened[True], "the GPU's device node did not reach the sandboxed process"
     assert opened[False] is not confined, "a CPU grading's kernel could open the GPU"
+
+
+@pytest.mark.parametrize("setup", list(SETUPS))
+def test_the_download_cache_reaches_the_kernel_read_only(setup, tmp_path, monkeypatch):
+    # what `fetch-data` left: a torchvision checkpoint and fastai's extracted Oxford-IIIT Pet folder
+    import subprocess
+    import sys
+
+    from autograder import datacache
+
+    level, skip = SETUPS[setup]
+    try:
+        _layers(level, probe(), frozenset(skip))
+    except SandboxUnavailable as err:
+        pytest.skip(str(err))
+    cache = tmp_path / "cache"
+    (cache / "torch" / "hub" / "checkpoints").mkdir(parents=True)
+    (cache / "torch" / "hub" / "checkpoints" / "resnet18.pth").write_bytes(b"weights")
+    (cache / "fastai" / "data" / "oxford-iiit-pet" / "images").mkdir(parents=True)
+    datacache.share(cache)
+    monkeypatch.setenv("CNN_COURSE_DATA", str(cache))
+    code = textwrap.dedent('''
+        import json, os
+        from pathlib import Path
+        got = {"read": (Path(os.environ["TORCH_HOME"]) / "hub" / "checkpoints" / "resnet18.pth").read_bytes().decode()}
+        try:
+            (Path(os.environ["CNN_COURSE_DATA"]) / "poisoned").write_text("x"); got["write"] = "succeeded"
+        except OSError as err:
+            got["write"] = type(err).__name__
+        if os.environ.get("WITH_FASTAI"):  # untar_data finds the dataset without a download, its locks kept private
+            from fastai.data.external import URLs, untar_data
+            got["untar_data"] = str(untar_data(URLs.PETS))
+        print(json.dumps(got))
+    ''')
+    with_fastai = setup == "namespaces"  # fastai's import is slow: once is enough to prove its configuration
+    with sandbox(level, skip=skip) as box:
+        env = box.env({**os.environ, **({"WITH_FASTAI": "1"} if with_fastai else {})})
+        run = subprocess.run(box.wrap([sys.executable, "-c", code]), env=env, cwd=box.workdir,
+                             capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    got = json.loads(run.stdout.strip().splitlines()[-1])
+    assert got["read"] == "weights"
+    assert got["write"] in ("PermissionError", "OSError") and not (cache / "poisoned").exists(), got
+    if with_fastai:
+        assert got["untar_data"] == str(cache / "fastai" / "data" / "oxford-iiit-pet"), got
