@@ -8,9 +8,11 @@ dies mid-task (out of memory, node lost) has its task retried on another by Dask
 the reason, and the batch goes on.
 
 ``address`` is a running scheduler (``tcp://host:8786``: ``dask scheduler`` plus ``dask worker``s,
-``dask-jobqueue`` on Slurm/PBS, ``dask-kubernetes``), or ``local`` for a ``LocalCluster`` on this machine.
-GPU tasks ask for ``resources={"GPU": 1}``: start GPU workers with ``--resources GPU=1``, one per GPU,
-each with its ``CUDA_VISIBLE_DEVICES``, which the kernel inherits.
+``dask-jobqueue`` on Slurm/PBS, ``dask-kubernetes``), or ``local`` for a cluster on this machine: a
+``LocalCluster`` of ``--jobs`` workers, or, when the grading may use this machine's GPUs, one worker per GPU,
+each offering ``GPU=1`` and seeing only its own (``CUDA_VISIBLE_DEVICES``, which its kernels inherit).
+GPU tasks (``--device cuda``, or the full profile where a worker offers a GPU) ask for ``resources={"GPU": 1}``:
+start remote GPU workers with ``--resources GPU=1``, one per GPU, each with its ``CUDA_VISIBLE_DEVICES``.
 """
 from __future__ import annotations
 
@@ -26,18 +28,34 @@ from .results import Result
 from .submission import HandedIn, Submission
 
 
+def local_gpus(device: str) -> int:
+    """How many GPUs a local cluster gives a worker each: none for ``--device cpu`` or without a GPU."""
+    if device == "cpu":
+        return 0
+    import torch
+
+    return torch.cuda.device_count()
+
+
 @contextlib.contextmanager
-def connect(address: str, workers: int):
-    """A Dask client on ``address``, or on a LocalCluster of ``workers`` one-thread worker processes."""
-    from distributed import Client, LocalCluster
+def connect(address: str, workers: int, gpus: int = 0):
+    """A Dask client on ``address``; for ``local``, on this machine: ``gpus`` one-thread workers, one per GPU
+    (``GPU=1`` each, ``CUDA_VISIBLE_DEVICES`` its own), or else ``workers`` one-thread worker processes."""
+    from distributed import Client, LocalCluster, Nanny, Scheduler, SpecCluster
 
     if address != "local":
         with Client(address) as client:
             yield client
         return
     # one kernel per worker process; no dashboard server unless bokeh is installed
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
-                      ) as cluster, Client(cluster) as client:
+    if gpus:
+        per_gpu = {f"gpu-{i}": {"cls": Nanny, "options": {"nthreads": 1, "resources": {"GPU": 1},
+                                                          "env": {"CUDA_VISIBLE_DEVICES": str(i)}}} for i in range(gpus)}
+        cluster = SpecCluster(workers=per_gpu, scheduler={"cls": Scheduler, "options": {"dashboard_address": ":0"}})
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
+    with cluster, Client(cluster) as client:
+        client.wait_for_workers(gpus or workers)
         yield client
 
 
@@ -47,14 +65,17 @@ def grade_on_cluster(subs: list[Submission], assignment: Assignment, options: Op
     from distributed import as_completed
 
     handed = [HandedIn.read(sub) for sub in subs]
-    resources = {"GPU": 1} if options.device == "cuda" else None
-    with connect(address, options.jobs) as client:
+    with connect(address, options.jobs, local_gpus(options.device) if address == "local" else 0) as client:
         if client.dashboard_link:
             log(f"Dask dashboard: {client.dashboard_link}")
         workers = client.scheduler_info().get("workers", {})
-        if resources and not any(w.get("resources", {}).get("GPU") for w in workers.values()):
+        offers_gpu = any(w.get("resources", {}).get("GPU") for w in workers.values())
+        if options.device == "cuda" and not offers_gpu:
             raise GraderError(f"--device cuda: no worker of {address} offers a GPU "
                               "(start GPU workers with `dask worker SCHEDULER --resources GPU=1`)")
+        # a GPU task runs only where a GPU is free: one kernel per GPU, never two training on one
+        wants_gpu = options.device == "cuda" or (options.device == "auto" and options.profile == "full" and offers_gpu)
+        resources = {"GPU": 1} if wants_gpu else None
         shared = client.scatter(assignment, broadcast=True)  # sent once to each worker, not once per task
         futures = {client.submit(grade_handed_in, h, shared, options, key=f"grade-{i}-{h.student}",
                                  resources=resources, pure=False): i for i, h in enumerate(handed)}

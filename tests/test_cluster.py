@@ -100,3 +100,14 @@ def test_resume_grades_only_what_the_report_lacks(tmp_path, capsys):
     assert all(r.graded for r in results)
     assert [by_student[s].score for s in "ada ben cam fay".split()] == [12, 9, 0, 0]
     assert json.loads(out.read_text()) == report(results, A, FAST.profile, FAST.device, FAST.jobs)
+
+
+def test_a_local_cluster_on_a_gpu_machine_gives_each_worker_one_gpu():
+    # no GPU here: two pretended GPUs prove the layout (the count is all that torch.cuda would add)
+    from autograder.cluster import connect
+
+    with connect("local", workers=1, gpus=2) as client:
+        workers = client.scheduler_info()["workers"].values()
+        assert [w["resources"] for w in workers] == [{"GPU": 1}, {"GPU": 1}]
+        seen = client.run(lambda: os.environ.get("CUDA_VISIBLE_DEVICES"))
+    assert sorted(seen.values()) == ["0", "1"]  # each worker, and so each kernel it starts, sees only its own
