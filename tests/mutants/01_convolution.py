@@ -532,3 +532,7 @@ def learn_kernel(inputs, outputs, steps, lr):
 ''',
     },
 }
+
+# torch.no_grad resolves to torch.autograd.grad_mode.no_grad: using it is not automatic differentiation
+ALTERNATIVES["conv2d_backward"]["decorated with @torch.no_grad() (no autograd)"] = mutate(
+    "conv2d_backward", ("def conv2d_backward(", "@torch.no_grad()\ndef conv2d_backward("))

@@ -649,3 +649,7 @@ def train_small_cnn(model, train, valid, epochs=10, lr=0.05, batch_size=32, devi
 ''',
     },
 }
+
+# torch.no_grad resolves to torch.autograd.grad_mode.no_grad: using it is not automatic differentiation
+ALTERNATIVES["pool2d_backward"]["decorated with @torch.no_grad() (no autograd)"] = mutate(
+    "pool2d_backward", ("def pool2d_backward(", "@torch.no_grad()\ndef pool2d_backward("))
