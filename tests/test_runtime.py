@@ -134,3 +134,35 @@ def test_this_machine_is_offline_in_ci():
         pytest.skip("this machine can reach the dataset host")
     assert not runtime.can_download()
     assert runtime.profile() == "quick"
+
+
+def test_pretrained_weights_follow_the_network_or_the_cache_not_the_profile(monkeypatch, tmp_path):
+    torch = pytest.importorskip("torch")
+    torchvision = pytest.importorskip("torchvision")
+    from cnn_course import data
+
+    weights = torchvision.models.MobileNet_V2_Weights.IMAGENET1K_V1
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setenv("CNN_COURSE_PROFILE", "quick")
+    built = []
+
+    def builder(weights=None, **kwargs):
+        built.append(weights)
+        if weights is not None:
+            raise OSError("the download was cut short")  # as offline: the fallback below must follow
+        return torch.nn.Linear(1, 1)
+
+    simulate(monkeypatch, gpu=False, network=True)  # a CPU laptop with network, quick profile
+    data.pretrained_weights(builder, weights)
+    assert built == [weights, None]  # tried the real weights first, then fell back
+    built.clear()
+    simulate(monkeypatch, gpu=False, network=False)  # offline, nothing cached: straight to random weights
+    data.pretrained_weights(builder, weights)
+    assert built == [None]
+    built.clear()
+    checkpoint = tmp_path / "torch" / "hub" / "checkpoints" / weights.url.rsplit("/", 1)[1]
+    checkpoint.parent.mkdir(parents=True)
+    checkpoint.write_bytes(b"")  # fetched earlier (the grader's cache): offline is no reason to skip them
+    assert data.weights_cached(weights)
+    data.pretrained_weights(builder, weights)
+    assert built == [weights, None]
