@@ -1,4 +1,5 @@
-"""``python -m autograder COMMAND``: release, grade, prove, feedback, export, sync-metadata, demo."""
+"""``python -m autograder COMMAND``: release, grade, prove, feedback, export, sync-metadata, demo, fetch-data,
+companions."""
 from __future__ import annotations
 
 import argparse
@@ -176,6 +177,23 @@ def cmd_feedback(args) -> int:
     return 0
 
 
+def cmd_companions(args) -> int:
+    from . import companions
+
+    stale = 0
+    for path in companions.companions():
+        if args.check:
+            found = companions.differences(nbformat.read(path, as_version=4), companions.execute(path))
+            stale += bool(found)
+            print(f"{path.name}: " + ("current" if not found else "STALE\n  " + "\n  ".join(found)))
+        else:
+            companions.store(path)
+            print(f"{path.name}: executed and stored with its outputs")
+    if stale:
+        print(f"error: {stale} companion notebook(s) stale: run `python -m autograder companions`", file=sys.stderr)
+    return 1 if stale else 0
+
+
 def cmd_fetch_data(args) -> int:
     from . import datacache
 
@@ -262,6 +280,10 @@ def parser() -> argparse.ArgumentParser:
     f = sub.add_parser("feedback", help="nbgrader generate_feedback (hidden tests removed)")
     f.add_argument("assignment")
     f.set_defaults(run=cmd_feedback)
+
+    cp = sub.add_parser("companions", help="run notebooks/*_demos.ipynb (quick profile, CPU) and store their outputs")
+    cp.add_argument("--check", action="store_true", help="compare with the stored outputs instead; exit 1 when stale")
+    cp.set_defaults(run=cmd_companions)
 
     fd = sub.add_parser("fetch-data", help="download what the full profile needs into the grader's cache, "
                         "which every sandboxed kernel reads (they have no network)")
