@@ -1,4 +1,4 @@
-"""Course helpers the notebooks import: runtime (device, profile, seeds), data, plots, checks."""
-from .runtime import PROFILES, device, profile, seed_everything, summary
+"""Course helpers the notebooks import: runtime (device, profile, downloads, seeds), data, plots, checks."""
+from .runtime import PROFILES, cache_dir, can_download, device, profile, seed_everything, summary
 
-__all__ = ["PROFILES", "device", "profile", "seed_everything", "summary"]
+__all__ = ["PROFILES", "cache_dir", "can_download", "device", "profile", "seed_everything", "summary"]
