@@ -111,7 +111,6 @@ def test_a_stale_companion_is_told_apart_from_a_current_one():
     import base64
     import io
 
-    import matplotlib
     import nbformat as nbf
     from matplotlib.figure import Figure
 
@@ -130,8 +129,31 @@ def test_a_stale_companion_is_told_apart_from_a_current_one():
             outputs.append(nbf.v4.new_output("error", ename="ValueError", evalue="boom", traceback=[]))
         return nbf.v4.new_notebook(cells=[nbf.v4.new_code_cell("plot()", outputs=outputs)])
 
-    assert matplotlib.__version__
     line = figure([0, 1, 2, 3])
     assert companions.differences(notebook(line), notebook(line)) == []
     assert "of the pixels differ" in " ".join(companions.differences(notebook(line), notebook(figure([3, 0, 3, 0]))))
     assert "an error in the fresh run" in " ".join(companions.differences(notebook(line), notebook(line, error=True)))
+
+
+def test_a_figure_of_measured_times_is_compared_by_count_only():
+    import nbformat as nbf
+
+    from autograder import companions
+
+    def notebook(png, tags=()):
+        out = nbf.v4.new_output("display_data", data={"image/png": png})
+        return nbf.v4.new_notebook(cells=[nbf.v4.new_code_cell("plot_times()", outputs=[out], metadata={"tags": list(tags)})])
+
+    import base64
+    import io
+
+    from PIL import Image
+
+    def png(colour, size):
+        buffer = io.BytesIO()
+        Image.new("RGB", size, colour).save(buffer, format="PNG")
+        return base64.b64encode(buffer.getvalue()).decode()
+
+    white, black = png("white", (40, 30)), png("black", (40, 31))
+    assert companions.differences(notebook(white), notebook(black))  # an ordinary figure: size and pixels count
+    assert companions.differences(notebook(white, [companions.TIMED]), notebook(black, [companions.TIMED])) == []
