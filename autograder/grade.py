@@ -101,7 +101,8 @@ def grade_handed_in(handed: HandedIn, assignment: Assignment,
         for index, test in tests.items():
             nb.cells[index].source = test.in_kernel  # a test the grader decides keeps its hidden code here
         salt = options.salt if options.salt is not None else grading_salt(handed.cells)
-        with sandbox(options.isolation, gpus=options.device != "cpu") as box:  # on leaving it, no process the submission started is alive
+        # on leaving the sandbox, no process the submission started is alive
+        with sandbox(options.isolation, gpus=options.device != "cpu") as box:
             execution = execute(nb, set(tests), options.limits, env, box, checks, salt)
         for index, test in tests.items():
             nb.cells[index].source = test.source  # the instructor's view keeps them (feedback hides them)

@@ -375,7 +375,8 @@ def sandbox(level: str = "standard", workdir: str | os.PathLike | None = None, s
         for p in [work, *work.rglob("*")]:
             os.chown(p, uid, uid, follow_symlinks=False)
         if "namespaces" not in layers:
-            box.notes += [f"o+x added to {p}" for p in _let_others_traverse(_interpreter_dirs() + ([str(cache)] if cache else []))]
+            reached = _interpreter_dirs() + ([str(cache)] if cache else [])
+            box.notes += [f"o+x added to {p}" for p in _let_others_traverse(reached)]
     try:
         yield box
     finally:
