@@ -37,6 +37,11 @@ def imported_names(tree: ast.Module) -> set[str]:
             if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
 
 
+def star_imports(tree: ast.Module) -> bool:
+    """`from m import *` binds names no syntax tree shows, so such a cell may define any name."""
+    return any(isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names) for n in ast.walk(tree))
+
+
 def reads_and_changes(code: str, modules: frozenset = frozenset()) -> tuple[set[str], set[str]]:
     """Names a cell reads, and names it binds or changes (`x = ...`, `def x`, `import x`, `x.attr = ...`,
     `x[i] = ...`, and a top-level `x.method(...)`, which may change x in place; a call on a module such as
@@ -86,7 +91,7 @@ def graded_slice(assignment: Assignment, exercises: frozenset | None = None) -> 
         if cell.cell_type != "code":
             continue
         reads, changes = reads_and_changes(cell.source, modules)
-        if index in graded or changes & needed:
+        if index in graded or changes & needed or (needed and star_imports(parse_cell(cell.source))):
             keep.append(cell)
             needed |= reads
     nb.cells = keep[::-1]

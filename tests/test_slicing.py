@@ -49,3 +49,12 @@ def test_a_slice_for_some_exercises_keeps_the_others_only_where_needed():
         "import torch", "data = torch.arange(6.0)", "# EXERCISE: double", "# EXERCISE: halve",
         "# TEST: test_halve (1 points)"]
     assert "# EXERCISE: halve" not in first_lines(graded_slice(lesson(), frozenset({"double"})))
+
+
+def test_a_star_import_is_kept_whenever_a_kept_cell_reads_a_name():
+    # `from fastai.vision.all import *` may bind DataBlock: no syntax tree shows which names it binds
+    cells = ["from math import *", "import torch", "# EXERCISE: root\ndef root(x):\n    return sqrt(x)",
+             "# TEST: test_root (1 points)\nassert root(4.0) == 2.0"]
+    lesson = Assignment.parse(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]), "star")
+    assert first_lines(graded_slice(lesson)) == [
+        "from math import *", "# EXERCISE: root", "# TEST: test_root (1 points)"]

@@ -77,6 +77,8 @@ def is_cat(name):
         "seed not passed: a different split every call": mutate(
             "pets_dataloaders", (_DLS_SPLITTER, "RandomSplitter(valid_pct=valid_pct)")),
         "seed and valid_pct hard-coded": mutate("pets_dataloaders", (_DLS_SPLITTER, "RandomSplitter(valid_pct=0.2, seed=42)")),
+        "seed hard-coded": mutate("pets_dataloaders", (_DLS_SPLITTER, "RandomSplitter(valid_pct=valid_pct, seed=42)")),
+        "valid_pct hard-coded": mutate("pets_dataloaders", (_DLS_SPLITTER, "RandomSplitter(valid_pct=0.2, seed=seed)")),
         "no presizing: Resize(size) per item": mutate(
             "pets_dataloaders", ("item_tfms=Resize(presize),", "item_tfms=Resize(size),")),
         "aug_transforms without min_scale": mutate("pets_dataloaders", (", min_scale=0.75))", "))")),
@@ -85,7 +87,11 @@ def is_cat(name):
     "train_fastai": {
         "fit_one_cycle instead of fine_tune": mutate("train_fastai", (_FASTAI_FIT, "    learn.fit_one_cycle(epochs, base_lr)")),
         "always asks for ImageNet weights": mutate(
-            "train_fastai", ('    pretrained = cnn_course.profile() == "full"', "    pretrained = True")),
+            "train_fastai", ("    pretrained = cnn_course.can_download()", "    pretrained = True")),
+        "never asks for ImageNet weights": mutate(
+            "train_fastai", ("    pretrained = cnn_course.can_download()", "    pretrained = False")),
+        "ImageNet weights only in the full profile": mutate(
+            "train_fastai", ("    pretrained = cnn_course.can_download()", '    pretrained = cnn_course.profile() == "full"')),
         "no error_rate metric": mutate("train_fastai", ("pretrained=pretrained, metrics=error_rate", "pretrained=pretrained")),
         "base_lr not passed on": mutate("train_fastai", (_FASTAI_FIT, "    learn.fine_tune(epochs)")),
         "one epoch too few": mutate("train_fastai", (_FASTAI_FIT, "    learn.fine_tune(epochs - 1, base_lr=base_lr)")),
@@ -326,7 +332,7 @@ def pets_dataloaders(path, size=224, presize=460, bs=64, valid_pct=0.2, seed=42)
     "train_fastai": {
         "positional arguments, two metrics": '''
 def train_fastai(dls, arch, epochs, base_lr):
-    learn = vision_learner(dls, arch, metrics=[error_rate, accuracy], pretrained=cnn_course.profile() == "full")
+    learn = vision_learner(dls, arch, metrics=[error_rate, accuracy], pretrained=cnn_course.can_download())
     learn.fine_tune(epochs, base_lr)
     return learn
 ''',
