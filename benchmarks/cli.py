@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from autograder.course import REPO_ROOT, Course
 
-from . import gpu, grading, machine, notebooks, reference, report, targets, testsuite
+from . import classroom, gpu, grading, machine, notebooks, reference, report, targets, testsuite
 
 MIN_ROUNDS = 2  # rounds always run (without --repeats); more only within --budget-min
 RESERVE_S = 60  # kept for the reference operators, the GPU check and the report
@@ -45,7 +46,26 @@ def parser() -> argparse.ArgumentParser:
                         "many minutes (default 10)")
     p.add_argument("--with-tests", action="store_true", help="also time the whole test command (minutes)")
     p.add_argument("--test-seconds", type=float, help="the test command's time, measured elsewhere, for the targets")
+    p.add_argument("--class", dest="class_size", type=int, default=0, metavar="N",
+                   help="also grade a generated class of N submissions across every assignment with every grader "
+                        "(section 6: about a minute per submission on 2 cores)")
+    p.add_argument("--class-only", action="store_true",
+                   help="with --class: measure section 6 only, keeping sections 1-5 of the existing benchmarks.json")
     return p
+
+
+def measure_class(size: int, log) -> dict:
+    """Section 6: the generated class, graded once by every grader (see benchmarks/classroom.py)."""
+    log(f"6. a generated class of {size} submissions across every assignment")
+    began, load = time.perf_counter(), machine.load()
+    bench = classroom.ClassBench(size)
+    try:
+        bench.run(log=log)
+        result = bench.result()
+    finally:
+        bench.close()
+    return result | {"load": {"start": load, "end": machine.load()}, "duration_s": round(time.perf_counter() - began, 1),
+                     "date": machine.describe()["date"]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,6 +81,20 @@ def main(argv: list[str] | None = None) -> int:
 
     def log(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
+
+    if args.class_only:
+        if not args.class_size:
+            raise SystemExit("--class-only needs --class N")
+        previous = Path(args.out) / "benchmarks.json"
+        if not previous.exists():
+            raise SystemExit(f"--class-only keeps sections 1-5 of {previous}, which does not exist: run without it")
+        result = json.loads(previous.read_text())
+        kept = result["duration_s"]
+        result["class"] = measure_class(args.class_size, log)
+        write(result, began, args.out, log)
+        result["duration_s"] = kept  # sections 1-5 took what they took; section 6 says its own time
+        report.write(result, Path(args.out))
+        return 0
 
     result = {"schema": 1, "command": "python -m benchmarks" + (" " + shlex.join(argv) if argv else ""),
               "machine": machine.describe(), "load": {"start": machine.load(), "samples": {}}}
@@ -105,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     log("5. GPU")
     result["gpu"] = gpu.measure(course, assignments, log=log)
 
+    if args.class_size:
+        result["class"] = measure_class(args.class_size, log)
     if args.test_seconds is not None:
         result["tests"] = testsuite.given(args.test_seconds)
     elif args.with_tests:

@@ -150,21 +150,60 @@ def markdown(r: dict) -> str:
             notes = "; ".join(filter(None, [run["failure"]] + run["errors"]))
             metrics = "<br>".join(run["printed_metrics"])
             out.append(f"| {run['assignment']} | {_n(run['seconds'])} s | {metrics} | {notes} |")
+    out += class_section(r.get("class"))
     out += ["", "## Running it", "",
             "`./run.sh bench` (or `python -m benchmarks`) writes this file and `benchmarks.json`. Options: "
             "`--repeats N` (runs per measurement, default 3), `--jobs 1,2,4` (our grader's levels; default 1, 2 "
             "and doubling up to the cores), `--assignments A ...`, `--with-tests` (also time the whole test "
             "command: minutes), `--test-seconds S` (a test-command time measured elsewhere), `--out DIR`, "
-            "`--quick` (smallest settings: a smoke run, not a measurement). On a busy machine (load average "
+            "`--quick` (smallest settings: a smoke run, not a measurement), `--class N` (section 6: a generated class of N "
+            "submissions, about a minute each on 2 cores), `--class-only` (section 6 alone, the other sections kept). On a busy machine (load average "
             "above half the cores at the start, said at the top) run it again later."]
     return "\n".join(out) + "\n"
+
+
+def class_section(c: dict | None) -> list[str]:
+    """Section 6: the generated class across every assignment, and the projection to a course of 300."""
+    out = ["", "## 6. A generated class across every assignment", ""]
+    if not c:
+        return out + ["Not measured in this run: `./run.sh bench --class 42` (or `--class 42 --class-only`, which "
+                      "keeps sections 1-5) grades a generated class with every grader."]
+    names = {"nbgrader": "plain `nbgrader autograde` (serial)", "jobs=1": "ours `--jobs 1`", "jobs=2": "ours `--jobs 2`",
+             "dask=2": "ours `--cluster tcp://…` (Dask, 2 one-thread workers)"}
+    load = c["load"]
+    out += [f"{c['size']} submissions ({c['date']}, {c['duration_s'] / 60:.0f} min, load average "
+            f"{load['start'] and load['start'][0]} at the start), spread over the {len(c['counts'])} assignments "
+            f"({', '.join(f'{a}: {n}' for a, n in c['counts'].items())}), each of one kind in turn: "
+            f"{', '.join(c['kinds'])} (`benchmarks/classroom.py` says what each holds). Every grader grades each "
+            f"assignment once, quick profile on the CPU, per-cell timeout {c['cell_timeout_s']} s for all (the looping "
+            "kind costs that much everywhere); the Dask cluster is started once for the whole class, as an "
+            "instructor's `dask scheduler` would be. One run: the whole comparison takes long.", "",
+            "| grader | whole class | per submission | submissions / min | speed-up vs nbgrader | "
+            + " | ".join(c["counts"]) + " |", "|---" * (5 + len(c["counts"])) + "|"]
+    for row in c["rows"]:
+        problems = f" ({'; '.join(row['problems'])})" if row["problems"] else ""
+        out.append(f"| {names.get(row['key'], row['key'])}{problems} | {row['total_s']:.0f} s | "
+                   f"{row['seconds_per_submission']:.1f} s | {row['submissions_per_minute']:.1f} | "
+                   f"{row['speedup_vs_nbgrader']:.2f}× | " + " | ".join(f"{v:.0f} s" for v in row["per_assignment_s"].values())
+                   + " |")
+    same = "the same score for every student" if c["scores_equal"] else \
+        f"DIFFERENT scores for {', '.join(c['scores_differ'])}"
+    out += ["", f"Our three ways of grading gave {same}. Dask over the thread pool: {c['dask_over_jobs2']:g}×.", ""]
+    p = c["projection"]
+    out += [f"**Projected**: {p['students']} students × {p['assignments']} assignments, quick profile on CPU workers "
+            f"like this machine's cores: {p['seconds_per_student_all_assignments']:g} s per student for all the "
+            f"assignments at `--jobs 1` (this class's mix of kinds), divided among the workers at the parallel "
+            f"efficiency measured with 2 ({p['efficiency_at_2']:.0%}), assumed to hold for more. The full profile "
+            "(GPU training) is section 5's to measure.", "",
+            "| workers | hours |", "|---|---|"] + [f"| {row['workers']} | {row['hours']:g} |" for row in p["rows"]]
+    return out
 
 
 def write(report: dict, out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path, md_path = out_dir / "benchmarks.json", out_dir / "benchmarks.md"
     order = ["schema", "command", "machine", "settings", "load", "duration_s", "targets", "notebooks", "grading",
-             "reference", "gpu", "tests"]
+             "reference", "gpu", "class", "tests"]
     ordered = {k: report[k] for k in order if k in report} | {k: v for k, v in report.items() if k not in order}
     json_path.write_text(json.dumps(ordered, indent=2, ensure_ascii=False) + "\n")
     md_path.write_text(markdown(report))

@@ -58,6 +58,14 @@ def evaluate(report: dict) -> list[dict]:
                 other = single is not None and f"1 thread: {single:g}×"
             rows.append(check(f"{ref['reference']} / {ref['pytorch']} on CPU ({threads}), {ref['shape']}", measured,
                               REFERENCE_RATIO, "×", note="; ".join(filter(None, [ref["note"], other]))))
+    generated = report.get("class")
+    if generated:
+        by_class = {r["key"]: r for r in generated["rows"]}
+        size = f"a generated class of {generated['size']} across every assignment"
+        rows.append(check(f"{size}: ours `--jobs 2` vs plain serial `nbgrader autograde` (speed-up)",
+                          by_class["jobs=2"]["speedup_vs_nbgrader"], JOBS2_SPEEDUP, "×", higher_is_better=True))
+        rows.append(check(f"{size}: Dask (2 workers) / `--jobs 2` (thread pool), grading time",
+                          generated["dask_over_jobs2"], DASK_OVERHEAD, "×"))
     gpu = report.get("gpu") or {}
     gpu_note = gpu.get("note", "") if not gpu.get("available") else "check the GPU section's printed metrics"
     for target in ("pets: error rate ≤ 6 % in ≤ 5 min on one GPU",
