@@ -272,6 +272,7 @@ def _serve() -> None:
     checks.forbidden = lambda *paths, name="your function": _recorded_forbidden(channel, *paths, name=name)
     checks.check_calls_avoid = _in_kernel("check_calls_avoid", checks.check_calls_avoid)
     checks.check_source_avoids = _in_kernel("check_source_avoids", checks.check_source_avoids)
+    checks.check_operations_do_not_grow = _in_kernel("check_operations_do_not_grow", checks.check_operations_do_not_grow)
     checks.in_kernel = lambda code, name=None: channel.request(
         {"op": "in_kernel", "code": str(code), "name": name}, [])[0]
     # a value compared must be data: an object left in the kernel (a tensor subclass whose __eq__ or

@@ -17,6 +17,7 @@ start remote GPU workers with ``--resources GPU=1``, one per GPU, each with its 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 
 import nbformat
 
@@ -47,7 +48,7 @@ def connect(address: str, workers: int, gpus: int = 0):
         with Client(address) as client:
             yield client
         return
-    # one kernel per worker process; no dashboard server unless bokeh is installed
+    # one kernel per worker process; the dashboard on a free port (bokeh, in requirements.txt, serves it)
     if gpus:
         per_gpu = {f"gpu-{i}": {"cls": Nanny, "options": {"nthreads": 1, "resources": {"GPU": 1},
                                                           "env": {"CUDA_VISIBLE_DEVICES": str(i)}}} for i in range(gpus)}
@@ -59,6 +60,14 @@ def connect(address: str, workers: int, gpus: int = 0):
         yield client
 
 
+def dashboard_line(client, address: str) -> str:
+    """Where to watch the grading: the scheduler's dashboard, which it serves only when it has bokeh (a local
+    one has this machine's; a remote one says its own link)."""
+    if address == "local" and importlib.util.find_spec("bokeh") is None:
+        return "Dask dashboard: not served here (the scheduler needs bokeh: pip install bokeh)"
+    return f"Dask dashboard: {client.dashboard_link}"
+
+
 def grade_on_cluster(subs: list[Submission], assignment: Assignment, options: Options, address: str,
                      log=print) -> list[tuple[Result, nbformat.NotebookNode]]:
     """Like :func:`autograder.grade.grade_all`, on a Dask cluster; results in the order of ``subs``."""
@@ -66,8 +75,7 @@ def grade_on_cluster(subs: list[Submission], assignment: Assignment, options: Op
 
     handed = [HandedIn.read(sub) for sub in subs]
     with connect(address, options.jobs, local_gpus(options.device) if address == "local" else 0) as client:
-        if client.dashboard_link:
-            log(f"Dask dashboard: {client.dashboard_link}")
+        log(dashboard_line(client, address))
         workers = client.scheduler_info().get("workers", {})
         offers_gpu = any(w.get("resources", {}).get("GPU") for w in workers.values())
         if options.device == "cuda" and not offers_gpu:

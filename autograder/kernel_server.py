@@ -113,11 +113,12 @@ def _answer(request: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
         return {"value": [wire.encode(x, out, _ref) for x in target]}, out
     elif op == "len":
         value, mutated = len(target), {}
-    elif op == "course_check":  # a check that must read the function itself (its syntax tree): best effort
+    elif op == "course_check":  # a check that must watch the function itself (its syntax tree, its operations): best effort
         from cnn_course import checks
 
         helper = {"check_calls_avoid": checks.check_calls_avoid,
-                  "check_source_avoids": checks.check_source_avoids}[request.get("name")]
+                  "check_source_avoids": checks.check_source_avoids,
+                  "check_operations_do_not_grow": checks.check_operations_do_not_grow}[request.get("name")]
         rest = wire.decode(request.get("args", []), blobs, _deref)
         kwargs = wire.decode(request.get("kwargs", {"$dict": []}), blobs, _deref)
         value, mutated = helper(target, *rest, **kwargs), {}

@@ -148,6 +148,32 @@ def forbidden(*paths: str, name: str = "your function"):
             setattr(owner, attr, original)
 
 
+def count_tensor_operations(fn: Callable, *args: Any, **kwargs: Any) -> int:
+    """How many torch functions and tensor methods one call of ``fn`` makes (indexing and arithmetic included),
+    counted through a ``TorchFunctionMode``: a number that depends on the code, never on the machine's speed."""
+    from torch.overrides import TorchFunctionMode
+
+    class Counting(TorchFunctionMode):
+        calls = 0
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            Counting.calls += 1
+            return func(*args, **(kwargs or {}))
+
+    with Counting():
+        fn(*args, **kwargs)
+    return Counting.calls
+
+
+def check_operations_do_not_grow(fn: Callable, small: tuple, large: tuple, name: str, hint: str | None = None,
+                                 slack: int = 8) -> None:
+    """Fail when ``fn`` makes more tensor operations on the ``large`` arguments than on the ``small`` ones
+    (beyond ``slack``): a Python loop over positions, where the exercise asks for whole-tensor operations."""
+    few, many = count_tensor_operations(fn, *small), count_tensor_operations(fn, *large)
+    check(many <= few + slack, name, f"{many} tensor operations on the larger input against {few} on the smaller "
+          "one: the work grows with the input's size, so the code loops over its positions in Python", hint)
+
+
 def _code_only(source: str) -> str:
     """The source without comments and docstrings, so explaining an operator is not using it."""
     try:

@@ -28,18 +28,24 @@ def _kernels_import_this_checkout(monkeypatch):
             monkeypatch.setenv(name, value)
 
 
-def grade_notebooks(notebooks: dict[str, object], assignment: str, tmp_path: Path, options: Options = QUICK,
-                    course: Course = COURSE):
-    """Write each notebook (a NotebookNode, or raw text) as a student's file and grade them all.
-
-    Returns ``{student: result as JSON}`` and the graded notebooks, through the same code path as the CLI.
-    """
+def write_submissions(notebooks: dict[str, object], assignment: str, tmp_path: Path) -> list[Submission]:
+    """Each notebook (a NotebookNode, or raw text) as a student's file in ``tmp_path/submitted``."""
     subs = []
     for student, nb in notebooks.items():
         path = tmp_path / "submitted" / student / assignment / f"{assignment}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(nb if isinstance(nb, str) else json.dumps(nb))
         subs.append(Submission(student, path))
+    return subs
+
+
+def grade_notebooks(notebooks: dict[str, object], assignment: str, tmp_path: Path, options: Options = QUICK,
+                    course: Course = COURSE):
+    """Write each notebook (a NotebookNode, or raw text) as a student's file and grade them all.
+
+    Returns ``{student: result as JSON}`` and the graded notebooks, through the same code path as the CLI.
+    """
+    subs = write_submissions(notebooks, assignment, tmp_path)
     graded = grade_all(subs, course.assignment(assignment), options)
     return {r.student: r.to_json() for r, _ in graded}, {r.student: nb for r, nb in graded}
 

@@ -24,7 +24,7 @@ from autograder.assignment import Assignment
 from autograder.execute import Limits
 from autograder.grade import Options, grade_all
 from autograder.submission import Submission
-from conftest import COURSE, grade_notebooks, read
+from conftest import COURSE, grade_notebooks, read, write_submissions
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +44,9 @@ def attack(code: str, then: dict[str, str] | None = None):
     return MODEL.answered(answers, RELEASE)
 
 
-def test_a_class_with_saboteurs_is_graded_as_if_they_were_not_there(tmp_path):
+@pytest.mark.parametrize("grading", ["threads", "dask"])
+def test_a_class_with_saboteurs_is_graded_as_if_they_were_not_there(tmp_path, grading):
+    """The same class through the thread pool (`--jobs 2`) and a Dask LocalCluster (`--cluster local`)."""
     course = COURSE.copy_to(tmp_path / "course")
     victim = tmp_path / "submitted" / "victim" / A / f"{A}.ipynb"
     listener = socket.socket()
@@ -79,7 +81,13 @@ def test_a_class_with_saboteurs_is_graded_as_if_they_were_not_there(tmp_path):
     honest = {"victim": MODEL.answered(ANSWERS, RELEASE), "untouched": RELEASE}
     files = {**honest, **saboteurs}
     options = Options(profile="quick", device="cpu", jobs=2, limits=Limits(cell_timeout=60, total_timeout=300))
-    results, _ = grade_notebooks(files, A, tmp_path, options, course=course)
+    if grading == "threads":
+        results, _ = grade_notebooks(files, A, tmp_path, options, course=course)
+    else:
+        from autograder.cluster import grade_on_cluster
+
+        graded = grade_on_cluster(write_submissions(files, A, tmp_path), course.assignment(A), options, "local")
+        results = {r.student: r.to_json() for r, _ in graded}
     written = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (tmp_path / "submitted").rglob("*.ipynb")}
     expected = {"victim": 12, "untouched": 0, "reads_the_source": 0, **{s: 12 for s in saboteurs if s != "reads_the_source"}}
     assert {s: r["score"] for s, r in results.items()} == expected, {s: r["notes"] for s, r in results.items()}

@@ -12,10 +12,10 @@ import sys
 
 import pytest
 
-from conftest import ASSIGNMENTS, ROOT
+from conftest import ASSIGNMENTS, COURSE, ROOT, read
 
 SECTIONS = ["## Machine", "## Targets", "## 1. Notebooks", "## 2. Grading a class", "## 3. Grader overhead",
-            "## 4. Reference operators vs PyTorch", "## 5. GPU"]
+            "## 4. Reference operators vs PyTorch", "## 5. GPU", "## 6. A generated class"]
 STATUSES = {"met", "missed", "not measured", "see GPU section"}
 
 
@@ -82,3 +82,45 @@ def test_quick_benchmark_writes_a_report_of_the_right_shape(tmp_path):
     check_grading(data["grading"])
     check_reference_and_gpu(data)
     check_targets(data)
+
+
+def exercise_cells(nb) -> list[str]:
+    return [c.source for c in nb.cells if c.cell_type == "code" and c.source.startswith("# EXERCISE")]
+
+
+def test_the_generated_class_holds_every_kind_for_each_assignment(tmp_path):
+    from benchmarks import classroom
+
+    two = ASSIGNMENTS[:2]
+    made = classroom.generate(COURSE, tmp_path, 14, two)
+    assert [(m["assignment"], m["kind"]) for m in made[::2]] == [(two[0], k) for k in classroom.KINDS + ("complete",)]
+    by_kind = {m["kind"]: read(tmp_path / "submitted" / m["student"] / two[0] / f"{two[0]}.ipynb")
+               for m in made if m["assignment"] == two[0]}
+    release = read(COURSE.release_path(two[0]))
+    stub = "raise NotImplementedError"
+    solutions = list(COURSE.assignment(two[0]).solutions().values())
+    assert exercise_cells(by_kind["untouched"]) == exercise_cells(release)
+    assert all(s.strip() in cell for s, cell in zip(solutions, exercise_cells(by_kind["complete"])))
+    assert not any(stub in cell for cell in exercise_cells(by_kind["complete"]))
+    partial = [stub in cell for cell in exercise_cells(by_kind["partial"])]
+    assert partial == [False] * ((len(solutions) + 1) // 2) + [True] * (len(solutions) // 2)
+    mistaken = [s.strip() in cell for s, cell in zip(solutions, exercise_cells(by_kind["mistakes"]))]
+    assert mistaken == [i % 2 == 0 for i in range(len(solutions))]  # every other exercise holds a mutant
+    assert "import a_module_the_student_never_installed" in exercise_cells(by_kind["broken"])[0]
+    assert "while True" in exercise_cells(by_kind["looping"])[-1]
+
+
+def test_the_class_section_projects_a_course_of_300():
+    from benchmarks import report
+
+    rows = [{"key": k, "total_s": t, "seconds_per_submission": t / 14, "submissions_per_minute": 60 * 14 / t,
+             "speedup_vs_nbgrader": 700 / t, "per_assignment_s": {"a": t / 2, "b": t / 2}, "problems": []}
+            for k, t in [("nbgrader", 700), ("jobs=1", 600), ("jobs=2", 400), ("dask=2", 410)]]
+    section = {"size": 14, "kinds": ["complete"], "cell_timeout_s": 20, "counts": {"a": 7, "b": 7}, "rows": rows,
+               "scores_equal": True, "scores_differ": [], "dask_over_jobs2": 1.025, "date": "today", "duration_s": 2110,
+               "load": {"start": [0.1, 0.1, 0.1]},
+               "projection": {"students": 300, "assignments": 2, "seconds_per_student_all_assignments": 85.7,
+                              "efficiency_at_2": 0.75, "rows": [{"workers": 1, "hours": 7.1}, {"workers": 4, "hours": 2.4}]}}
+    text = "\n".join(report.class_section(section))
+    assert "| ours `--jobs 2` | 400 s | 28.6 s | 2.1 | 1.75× | 200 s | 200 s |" in text
+    assert "the same score for every student" in text and "| 4 | 2.4 |" in text

@@ -111,3 +111,15 @@ def test_a_local_cluster_on_a_gpu_machine_gives_each_worker_one_gpu():
         assert [w["resources"] for w in workers] == [{"GPU": 1}, {"GPU": 1}]
         seen = client.run(lambda: os.environ.get("CUDA_VISIBLE_DEVICES"))
     assert sorted(seen.values()) == ["0", "1"]  # each worker, and so each kernel it starts, sees only its own
+
+
+def test_the_dashboard_printed_for_a_local_cluster_is_served():
+    import urllib.request
+
+    from autograder.cluster import connect, dashboard_line
+
+    with connect("local", 1) as client:
+        line = dashboard_line(client, "local")
+        link = line.split(": ", 1)[1]
+        with urllib.request.urlopen(link, timeout=30) as page:
+            assert page.status == 200 and b"Dask" in page.read()

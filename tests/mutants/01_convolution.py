@@ -124,22 +124,23 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     },
     "conv2d_im2col": {
         "patches flattened (kh, kw, C) but filters (C, kh, kw)": mutate(
-            "conv2d_im2col", ("permute(0, 2, 3, 1, 4, 5)", "permute(0, 2, 3, 4, 5, 1)")),
-        "reshapes to [N, F, oh, ow] without permuting": mutate(
-            "conv2d_im2col", ("out.reshape(N, out_h, out_w, n_filters).permute(0, 3, 1, 2)",
-                              "out.reshape(N, n_filters, out_h, out_w)")),
+            "conv2d_im2col", ("permute(0, 1, 4, 5, 2, 3)", "permute(0, 4, 5, 1, 2, 3)")),
+        "positions and filters mixed up in the final reshape": mutate(
+            "conv2d_im2col", ("out.view(N, n_filters, out_h, out_w)", "out.transpose(1, 2).reshape(N, n_filters, out_h, out_w)")),
         "forgets the bias": mutate(
-            "conv2d_im2col", ("    if bias is not None:\n        out = out + bias.view(1, -1, 1, 1)\n", "")),
+            "conv2d_im2col", ("    if bias is not None:\n        out = out + bias.view(1, -1, 1)\n", "")),
         "ignores the stride": mutate(
             "conv2d_im2col", (".unfold(2, kh, sh).unfold(3, kw, sw)", ".unfold(2, kh, 1).unfold(3, kw, 1)")),
         "ignores the padding": mutate("conv2d_im2col", ("F.pad(x, (pw, pw, ph, ph)).unfold", "x.unfold")),
         "output height and width swapped in the final reshape": mutate(
-            "conv2d_im2col", ("out.reshape(N, out_h, out_w, n_filters).permute(0, 3, 1, 2)",
-                              "out.reshape(N, out_w, out_h, n_filters).permute(0, 3, 2, 1)")),
+            "conv2d_im2col", ("out.view(N, n_filters, out_h, out_w)", "out.view(N, n_filters, out_w, out_h).transpose(2, 3)")),
         "calls F.conv2d (forbidden)": '''
 def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
     return F.conv2d(x, weight, bias, stride=stride, padding=padding)
 ''',
+        "right numbers, but a Python loop over output positions (not im2col)": mutate(
+            "conv2d_im2col", ("windows.permute(0, 1, 4, 5, 2, 3).reshape(N, C * kh * kw, out_h * out_w)",
+                              "torch.stack([windows[:, :, i, j].reshape(N, -1) for i in range(out_h) for j in range(out_w)], dim=2)")),
     },
     "numerical_gradient": {
         "one-sided difference (f(x + eps) - f(x)) / eps": mutate(
@@ -404,6 +405,18 @@ def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
     windows = xp.as_strided((N, oh, ow, C, kh, kw), (sN, sH * sh, sW * sw, sC, sH, sW))
     out = torch.tensordot(windows, weight, dims=([3, 4, 5], [1, 2, 3]))     # [N, oh, ow, F]
     out = out.permute(0, 3, 1, 2)
+    return out if bias is None else out + bias.view(1, -1, 1, 1)
+''',
+        "one strided slice per kernel offset (a loop over kh*kw, not over positions)": '''
+def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
+    (sh, sw), (ph, pw) = pair(stride), pair(padding)
+    N, C, H, W = x.shape
+    nf, _, kh, kw = weight.shape
+    xp = F.pad(x, (pw, pw, ph, ph))
+    oh, ow = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
+    shifted = [xp[:, :, a:a + sh * (oh - 1) + 1:sh, b:b + sw * (ow - 1) + 1:sw] for a in range(kh) for b in range(kw)]
+    cols = torch.stack(shifted, dim=2).reshape(N, C * kh * kw, oh * ow)    # rows in (c, a, b) order
+    out = (weight.reshape(nf, -1) @ cols).reshape(N, nf, oh, ow)
     return out if bias is None else out + bias.view(1, -1, 1, 1)
 ''',
     },
