@@ -89,11 +89,9 @@ def main(argv: list[str] | None = None) -> int:
         if not previous.exists():
             raise SystemExit(f"--class-only keeps sections 1-5 of {previous}, which does not exist: run without it")
         result = json.loads(previous.read_text())
-        kept = result["duration_s"]
         result["class"] = measure_class(args.class_size, log)
-        write(result, began, args.out, log)
-        result["duration_s"] = kept  # sections 1-5 took what they took; section 6 says its own time
-        report.write(result, Path(args.out))
+        # sections 1-5 took what they took; section 6 says its own time
+        write(result, began, args.out, log, keep_duration=True)
         return 0
 
     result = {"schema": 1, "command": "python -m benchmarks" + (" " + shlex.join(argv) if argv else ""),
@@ -160,11 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def write(result: dict, began: float, out: str, log) -> None:
+def write(result: dict, began: float, out: str, log, keep_duration: bool = False) -> None:
+    """The report, its targets evaluated; ``keep_duration``: the run's time is the earlier one (--class-only)."""
     result["targets"] = targets.evaluate(result)
-    result["duration_s"] = round(time.perf_counter() - began, 1)
+    if not keep_duration:
+        result["duration_s"] = round(time.perf_counter() - began, 1)
     md, js = report.write(result, Path(out))
-    log(f"wrote {md} and {js} after {result['duration_s'] / 60:.1f} min")
+    log(f"wrote {md} and {js} after {(time.perf_counter() - began) / 60:.1f} min")
     for t in result["targets"]:
         value = "" if t["measured"] is None else f": {t['measured']:g}{t['unit']}"
         log(f"  {t['status']:>12}  {t['target']}{value}")
