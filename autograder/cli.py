@@ -29,12 +29,13 @@ def _resolve_profile(name: str) -> str:
     return profile("auto")
 
 
-def grade_table(results: list[Result]) -> str:
-    width = max([7] + [len(r.student) for r in results])
+def grade_table(results: list[Result], several: bool = False) -> str:
+    """One line per submission; ``several``: the batch holds several assignments, each line says which."""
+    width = max([7] + [len(r.student + (f" {r.assignment}" if several else "")) for r in results])
     lines = [f"{'student':<{width}}  {'score':>11}  {'seconds':>7}  notes"]
     for r in results:
-        note = "; ".join(r.notes)
-        lines.append(f"{r.student:<{width}}  {r.score:>5g} / {r.max_score:<3g}  {r.duration_s:>7.1f}  "
+        note, who = "; ".join(r.notes), r.student + (f" {r.assignment}" if several else "")
+        lines.append(f"{who:<{width}}  {r.score:>5g} / {r.max_score:<3g}  {r.duration_s:>7.1f}  "
                      f"{note[:90] + ('…' if len(note) > 90 else '')}")
     return "\n".join(lines)
 
@@ -43,43 +44,50 @@ def _write_json(path: Path, data: dict) -> None:
     Path(path).write_text(json.dumps(data, indent=2) + "\n")
 
 
-def _already_graded(json_out: Path | None) -> dict[str, Result]:
+def _already_graded(json_out: Path | None) -> dict[tuple[str, str], Result]:
     """For --resume: the results of an earlier run's JSON report that were graded to the end."""
     if not json_out or not Path(json_out).exists():
         return {}
     earlier = [Result.from_json(s) for s in json.loads(Path(json_out).read_text())["submissions"]]
-    return {r.student: r for r in earlier if r.graded}
+    return {(r.student, r.assignment): r for r in earlier if r.graded}
 
 
-def grade(course: Course, target: Path, assignment: str, options: Options, json_out: Path | None = None,
+def grade(course: Course, target: Path, assignment: str | list[str], options: Options, json_out: Path | None = None,
           gradescope: Path | None = None, gradebook: bool = True, cluster: str | None = None,
           resume: bool = False) -> list[Result]:
     """Grade a notebook or a folder of submissions (on this machine, or on a Dask cluster); record, print
-    and write the results. With ``resume``, what the JSON report already holds is not graded again."""
+    and write the results. Several assignments share one pool of workers. With ``resume``, what the JSON
+    report already holds is not graded again."""
     from .gradebook import record
 
-    subs = find_submissions(Path(target), assignment, course.source_path(assignment).name)
-    if not subs:
-        print(f"no submissions for {assignment} in {target}", file=sys.stderr)
+    names = [assignment] if isinstance(assignment, str) else list(assignment)
+    if len(names) > 1 and Path(target).is_file():
+        raise CourseError(f"{target} is one notebook: grade it with one --assignment")
+    found = [(sub, name) for name in names
+             for sub in find_submissions(Path(target), name, course.source_path(name).name)]
+    if not found:
+        print(f"no submissions for {', '.join(names)} in {target}", file=sys.stderr)
         return []
     earlier = _already_graded(json_out) if resume else {}
-    todo = [s for s in subs if s.student not in earlier]
+    todo = [(s, name) for s, name in found if (s.student, name) not in earlier]
     if earlier:
         print(f"--resume: {len(earlier)} already graded in {json_out}, {len(todo)} to grade")
-    model = course.assignment(assignment)
+    models = {name: course.assignment(name) for name in names}
+    subs, per_sub = [s for s, _ in todo], [models[name] for _, name in todo]
     if cluster:
         from .cluster import grade_on_cluster
 
-        graded = grade_on_cluster(todo, model, options, cluster)
+        graded = grade_on_cluster(subs, per_sub, options, cluster)
     else:
-        graded = grade_all(todo, model, options, progress=True)
+        graded = grade_all(subs, per_sub, options, progress=True)
+    new = {(r.student, r.assignment): (r, nb) for r, nb in graded}
     if gradebook:
-        record(course, assignment, graded)
-    new = {r.student: r for r, _ in graded}
-    results = [earlier.get(s.student) or new[s.student] for s in subs]
-    print(grade_table(results))
+        for name in names:
+            record(course, name, [pair for key, pair in new.items() if key[1] == name])
+    results = [earlier.get((s.student, name)) or new[(s.student, name)][0] for s, name in found]
+    print(grade_table(results, several=len(names) > 1))
     if json_out:
-        _write_json(json_out, results_format.report(results, assignment, options.profile, options.device, options.jobs))
+        _write_json(json_out, results_format.report(results, names, options.profile, options.device, options.jobs))
     if gradescope:
         out = Path(gradescope)
         if len(results) == 1 and out.suffix == ".json":
@@ -87,7 +95,8 @@ def grade(course: Course, target: Path, assignment: str, options: Options, json_
         else:
             out.mkdir(parents=True, exist_ok=True)
             for r in results:
-                _write_json(out / f"{r.student}.json", r.to_gradescope())
+                _write_json(out / (f"{r.student}-{r.assignment}.json" if len(names) > 1 else f"{r.student}.json"),
+                            r.to_gradescope())
     return results
 
 
@@ -118,7 +127,9 @@ def _options(args) -> Options:
 def cmd_grade(args) -> int:
     if args.resume and not args.json:
         raise CourseError("--resume needs --json: the report of the earlier run says what is already graded")
-    grade(Course(Path(args.course_dir).resolve()), Path(args.target), args.assignment, _options(args),
+    course = Course(Path(args.course_dir).resolve())
+    assignments = course.assignments() if args.assignment == ["all"] else args.assignment
+    grade(course, Path(args.target), assignments, _options(args),
           args.json, args.gradescope, gradebook=not args.no_gradebook, cluster=args.cluster, resume=args.resume)
     return 0
 
@@ -240,7 +251,8 @@ def parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("grade", help="autograde a notebook or a folder of submissions")
     g.add_argument("target", help="a notebook, or a folder in nbgrader's <student>/<assignment>/ layout")
-    g.add_argument("--assignment", required=True)
+    g.add_argument("--assignment", required=True, action="append",
+                   help="repeatable; `all`: every assignment of the course (one pool of workers for all of them)")
     g.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (workers of --cluster local)")
     g.add_argument("--cluster", metavar="ADDRESS", help="grade on a Dask scheduler (tcp://host:8786), or `local` "
                                                        "for a LocalCluster of --jobs workers")

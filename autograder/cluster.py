@@ -68,12 +68,13 @@ def dashboard_line(client, address: str) -> str:
     return f"Dask dashboard: {client.dashboard_link}"
 
 
-def grade_on_cluster(subs: list[Submission], assignment: Assignment, options: Options, address: str,
-                     log=print) -> list[tuple[Result, nbformat.NotebookNode]]:
+def grade_on_cluster(subs: list[Submission], assignment: Assignment | list[Assignment], options: Options,
+                     address: str, log=print) -> list[tuple[Result, nbformat.NotebookNode]]:
     """Like :func:`autograder.grade.grade_all`, on a Dask cluster; results in the order of ``subs``."""
     from distributed import as_completed
 
     handed = [HandedIn.read(sub) for sub in subs]
+    models = assignment if isinstance(assignment, list) else [assignment] * len(subs)
     with connect(address, options.jobs, local_gpus(options.device) if address == "local" else 0) as client:
         log(dashboard_line(client, address))
         workers = client.scheduler_info().get("workers", {})
@@ -84,9 +85,10 @@ def grade_on_cluster(subs: list[Submission], assignment: Assignment, options: Op
         # a GPU task runs only where a GPU is free: one kernel per GPU, never two training on one
         wants_gpu = options.device == "cuda" or (options.device == "auto" and options.profile == "full" and offers_gpu)
         resources = {"GPU": 1} if wants_gpu else None
-        shared = client.scatter(assignment, broadcast=True)  # sent once to each worker, not once per task
-        futures = {client.submit(grade_handed_in, h, shared, options, key=f"grade-{i}-{h.student}",
-                                 resources=resources, pure=False): i for i, h in enumerate(handed)}
+        # each assignment sent once to each worker, not once per task
+        shared = {m.name: client.scatter(m, broadcast=True) for m in {m.name: m for m in models}.values()}
+        futures = {client.submit(grade_handed_in, h, shared[m.name], options, key=f"grade-{i}-{m.name}-{h.student}",
+                                 resources=resources, pure=False): i for i, (h, m) in enumerate(zip(handed, models))}
         graded: list = [None] * len(subs)
         with Progress(len(subs), len(workers) or options.jobs) as progress:
             for future in as_completed(futures):
@@ -94,6 +96,6 @@ def grade_on_cluster(subs: list[Submission], assignment: Assignment, options: Op
                 try:
                     graded[i] = future.result()
                 except Exception as err:  # the worker died too often (KilledWorker), or the task could not run
-                    graded[i] = not_graded(handed[i], assignment, f"{type(err).__name__}: {err}"[:300])
+                    graded[i] = not_graded(handed[i], models[i], f"{type(err).__name__}: {err}"[:300])
                 progress.done(handed[i].student, failed=not graded[i][0].graded)
     return graded

@@ -1,9 +1,11 @@
 """Execute a notebook in its own kernel, cell by cell, under limits, and say what happened to each cell.
 
 What nbclient alone does not do, and the grader needs:
-* a kernel that dies (``os._exit``, a segfault, ``exit()``, the memory limit) or a cell that runs past
-  its timeout costs that cell only: the kernel is restarted, the cells that already ran are replayed,
-  and execution goes on with the next cell;
+* a cell that runs past its timeout is interrupted (KeyboardInterrupt, as Jupyter's stop button) and
+  execution goes on with the next cell in the same kernel;
+* a kernel that dies (``os._exit``, a segfault, ``exit()``, the memory limit) or ignores the interrupt
+  costs that cell only: the kernel is restarted, the cells that already ran are replayed, and execution
+  goes on with the next cell;
 * a memory limit on the kernel's process tree, a time limit for the whole notebook, and a cap on how
   much output one cell may store (a runaway ``print`` loop cannot exhaust the grader);
 * around each test cell, the guard of :mod:`autograder.kernel_guard` restores what tests rely on
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import queue
 import secrets
 import subprocess
 import threading
@@ -35,6 +38,8 @@ GUARD_INSTALL = ("import autograder.kernel_guard as __grader_guard__\n__grader_g
                  "print('GUARD READY', __grader_guard__.device_name())")
 GUARD_RESTORE = "__grader_guard__.restore()"
 GUARD_VERIFY = "__grader_guard__.verify({nonce!r})"
+STARTUP_S = 120  # a kernel's start and the guard's imports, on a loaded machine
+INTERRUPT_GRACE_S = 10  # how long an interrupted cell has to stop before its kernel is restarted
 
 
 @dataclass
@@ -156,6 +161,30 @@ async def _run_hidden(client: _LimitedClient, code: str, timeout: float) -> str:
     return "".join(printed)
 
 
+async def _interrupted(client: _LimitedClient) -> bool:
+    """Interrupt a cell past its timeout, as Jupyter's stop button does: True when the kernel answers again
+    within the grace period, its state intact (no restart, no replay of the cells before). A loop that
+    swallows KeyboardInterrupt, or code stuck outside Python, does not answer: the caller restarts the kernel."""
+    try:
+        # by message, so the kernel signals itself: a SIGINT from here would reach bubblewrap, not the kernel
+        client.kc.control_channel.send(client.kc.session.msg("interrupt_request", content={}))
+        # the shell channel: the abandoned cell's iopub messages may still be read by nbclient's cancelled task
+        asked = client.kc.execute("", silent=True, store_history=False)
+        deadline = time.monotonic() + INTERRUPT_GRACE_S
+        while (await client.kc.get_shell_msg(timeout=max(0.0, deadline - time.monotonic())))[
+                "parent_header"].get("msg_id") != asked:
+            pass
+    except (queue.Empty, RuntimeError, OSError):
+        return False
+    return True
+
+
+def _timed_out(run: CellRun, cell, seconds: float) -> None:
+    run.status = "timeout"
+    run.message = f"timed out after {seconds:.0f} s (an infinite loop, or far too slow?)"
+    append_error(cell, run.message)
+
+
 def _guard_verdict(text: str, nonce: str) -> list[str]:
     for line in text.splitlines():
         if line.startswith(f"GUARD {nonce} "):
@@ -225,7 +254,7 @@ async def _execute(nb, tests: set[int], limits: Limits, env: dict, box: Sandbox,
     while True:
         # every start (the first, and each restart after a crash) is a fresh kernel in the same sandbox
         client = _LimitedClient(nb, km=box.kernel_manager(), timeout=int(limits.cell_timeout),
-                                allow_errors=True, interrupt_on_timeout=False, startup_timeout=120,
+                                allow_errors=True, interrupt_on_timeout=False, startup_timeout=STARTUP_S,
                                 resources={"metadata": {"path": str(box.workdir)}},
                                 max_output_bytes=limits.max_output_bytes)
         watchdog = None
@@ -235,7 +264,7 @@ async def _execute(nb, tests: set[int], limits: Limits, env: dict, box: Sandbox,
             async with client.async_setup_kernel(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
                 watchdog = _MemoryWatchdog(client.km.provisioner.pid, limits.memory_mb)
                 watchdog.start()
-                ready = await _run_hidden(client, GUARD_INSTALL, limits.cell_timeout)
+                ready = await _run_hidden(client, GUARD_INSTALL, STARTUP_S)  # imports torch: not the student's time
                 if "GUARD READY" not in ready:
                     raise GraderError(f"the kernel could not load the grader's guard (is {env.get('PYTHONPATH')} importable?)")
                 done.device = ready.split("GUARD READY", 1)[1].strip()
@@ -257,11 +286,18 @@ async def _execute(nb, tests: set[int], limits: Limits, env: dict, box: Sandbox,
                     if i in tests:
                         await _run_hidden(client, GUARD_RESTORE, 30)
                     began = time.monotonic()
-                    await client.async_execute_cell(nb.cells[i], i)
+                    try:
+                        await client.async_execute_cell(nb.cells[i], i)
+                    except CellTimeoutError:
+                        if not await _interrupted(client):
+                            raise  # the kernel ignores interrupts: restart it and replay
+                        _timed_out(runs[i], nb.cells[i], client.timeout)
                     runs[i].seconds = time.monotonic() - began
                     reply = client.replies.get(i, {})
                     error = _first_error(nb.cells[i])
-                    if reply.get("status") == "error" or error:
+                    if runs[i].status == "timeout":
+                        pass
+                    elif reply.get("status") == "error" or error:
                         runs[i].status, runs[i].message = "error", error or _error_text(reply)
                     else:
                         runs[i].status = "ok"
@@ -275,14 +311,13 @@ async def _execute(nb, tests: set[int], limits: Limits, env: dict, box: Sandbox,
             if current is not None and current >= start:
                 run = runs[current]
                 if isinstance(err, CellTimeoutError):
-                    run.status = "timeout"
-                    run.message = f"timed out after {client.timeout} s (an infinite loop, or far too slow?)"
+                    _timed_out(run, nb.cells[current], client.timeout)
                 else:
                     run.status = "crashed"
                     run.message = ("the kernel ran out of memory (limit {} MB) and was stopped".format(limits.memory_mb)
                                    if watchdog and watchdog.tripped else
                                    "the kernel died while running this cell (os._exit, exit(), a crash or out of memory)")
-                append_error(nb.cells[current], run.message)
+                    append_error(nb.cells[current], run.message)
                 start = current + 1
             else:  # died while replaying or starting: do not loop forever on it
                 start = max(start, (current or 0) + 1)

@@ -155,15 +155,19 @@ def not_graded(handed: HandedIn, assignment: Assignment, reason: str) -> tuple[R
     return result, nb
 
 
-def grade_all(subs: list[Submission], assignment: Assignment, options: Options, progress: bool = False):
-    """Grade every submission, ``options.jobs`` at a time; ``[(result, graded notebook)]`` in their order."""
+def grade_all(subs: list[Submission], assignment: Assignment | list[Assignment], options: Options,
+              progress: bool = False):
+    """Grade every submission, ``options.jobs`` at a time; ``[(result, graded notebook)]`` in their order.
+    ``assignment``: the one every submission answers, or one per submission (a whole class's assignments share
+    one pool, so no worker idles behind one assignment's slowest notebook)."""
     require_device(options.device)
     layers_for(options.isolation)  # refuse, before any kernel starts, a level this machine cannot build
     warn_without_cache(options)
+    models = assignment if isinstance(assignment, list) else [assignment] * len(subs)
     graded: list = [None] * len(subs)
     with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool, \
             Progress(len(subs) if progress else 0, options.jobs) as bar:
-        futures = {pool.submit(grade_one, sub, assignment, options): i for i, sub in enumerate(subs)}
+        futures = {pool.submit(grade_one, sub, model, options): i for i, (sub, model) in enumerate(zip(subs, models))}
         for future in as_completed(futures):
             i = futures[future]
             graded[i] = future.result()

@@ -63,7 +63,8 @@ class Result:
         }
 
 
-def report(results: list[Result], assignment: str, profile: str, device: str, jobs: int) -> dict:
-    """The grader's JSON report of one batch."""
-    return {"assignment": assignment, "profile": profile, "device": device, "jobs": jobs,
-            "submissions": [r.to_json() for r in results]}
+def report(results: list[Result], assignments: list[str], profile: str, device: str, jobs: int) -> dict:
+    """The grader's JSON report of one batch (``assignment``: its one assignment, or None when it held several;
+    each submission names its own)."""
+    return {"assignment": assignments[0] if len(assignments) == 1 else None, "assignments": list(assignments),
+            "profile": profile, "device": device, "jobs": jobs, "submissions": [r.to_json() for r in results]}

@@ -8,10 +8,12 @@ exercise's cell fails on an import, so its tests fail by NameError); ``untouched
 ``looping`` (the last exercise's cell never ends: every grader stops it at the same per-cell timeout).
 Every notebook is built from the release and the source's solutions, so nothing here is written twice.
 
-Each assignment is graded by each grader in turn (a different order per assignment), in two scratch copies of
-the course (ours and nbgrader's, both after ``nbgrader generate_assignment``). The Dask cluster is started once
-for the whole class, as an instructor's ``dask scheduler`` would be, and each assignment's command connects to it
-(``--cluster tcp://...``): what it costs over the thread pool is then Dask's per-task overhead, not its start-up.
+Plain nbgrader grades one assignment per command (``nbgrader autograde A``), one after the other, as an
+instructor would; ours grades the whole class in one command (``--assignment`` repeated), so its workers share
+one pool and none idles behind one assignment's slowest notebook. Each runs in a scratch copy of the course
+(ours and nbgrader's, both after ``nbgrader generate_assignment``). The Dask cluster is started once for the whole
+class, as an instructor's ``dask scheduler`` would be, and our command connects to it (``--cluster tcp://...``):
+what it costs over the thread pool is then Dask's per-task overhead, not its start-up.
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from autograder.environment import REPO_ROOT
 from autograder.proof import load_candidates
 
 from .grading import NBGRADER, _nbgrader_scores, _run, nbgrader_command, ours_command
-from .timing import rotated, stopwatch
+from .timing import stopwatch
 
 KINDS = ("complete", "partial", "mistakes", "broken", "untouched", "looping")
 # the looping kind's cost, the same for every grader; above every legitimate cell of the quick profile with two
@@ -93,52 +95,66 @@ class ClassBench:
         self.ours = _scratch(self.scratch / "ours", self.scratch / "class" / "submitted")
         self.plain = _scratch(self.scratch / "nbgrader", self.scratch / "class" / "submitted")
         self.assignments = sorted({s["assignment"] for s in self.submissions})
-        self.seconds: dict[str, dict[str, float]] = {g: {} for g in GRADERS}
+        self.seconds: dict[str, dict[str, float]] = {g: {} for g in GRADERS}  # per assignment
+        self.wall: dict[str, float] = {}  # our commands' wall time for the whole class
         self.scores: dict[str, dict[str, float]] = {g: {} for g in GRADERS}
         self.problems: dict[str, list[str]] = {g: [] for g in GRADERS}
 
-    def _command(self, grader: str, assignment: str, address: str) -> tuple[list[str], Course, Path | None]:
-        if grader == NBGRADER:
-            return nbgrader_command(self.plain, assignment) + [f"--Execute.timeout={CELL_TIMEOUT_S}"], self.plain, None
-        out = self.scratch / f"{grader}-{assignment}.json"
+    def _command(self, grader: str, address: str) -> tuple[list[str], Path | None]:
+        out = self.scratch / f"{grader}.json"
         jobs = 2 if grader == CLUSTER else int(grader.split("=")[1])
-        cmd = ours_command(self.ours, assignment, jobs, out) + ["--cell-timeout", str(CELL_TIMEOUT_S)]
-        return cmd + (["--cluster", address] if grader == CLUSTER else []), self.ours, out
+        cmd = ours_command(self.ours, self.assignments, jobs, out) + ["--cell-timeout", str(CELL_TIMEOUT_S)]
+        return cmd + (["--cluster", address] if grader == CLUSTER else []), out
+
+    def _nbgrader(self, log) -> None:
+        """One ``nbgrader autograde`` per assignment, serially: what plain nbgrader offers."""
+        for assignment in self.assignments:
+            cmd = nbgrader_command(self.plain, assignment) + [f"--Execute.timeout={CELL_TIMEOUT_S}"]
+            sink: list[float] = []
+            with stopwatch(sink):
+                problem = _run(cmd, self.plain.root)
+            self.seconds[NBGRADER][assignment] = sink[0]
+            if problem:
+                self.problems[NBGRADER].append(f"{assignment}: {problem}")
+            self.scores[NBGRADER].update(_nbgrader_scores(self.plain, assignment))
+        log(f"  class, nbgrader: {sum(self.seconds[NBGRADER].values()):.1f} s")
 
     def run(self, log=print) -> None:
         from distributed import LocalCluster
 
         # one cluster for the whole class, as a running `dask scheduler` with two `dask worker`s would be
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
-            for k, assignment in enumerate(self.assignments):
-                for grader in rotated(list(GRADERS), k):
-                    cmd, course, out = self._command(grader, assignment, cluster.scheduler_address)
-                    sink: list[float] = []
-                    with stopwatch(sink):
-                        problem = _run(cmd, course.root)
-                    self.seconds[grader][assignment] = sink[0]
-                    if problem:
-                        self.problems[grader].append(f"{assignment}: {problem}")
-                    if out is not None and out.exists():
-                        for s in json.loads(out.read_text())["submissions"]:
-                            self.scores[grader][s["student"]] = s["score"]
-                log(f"  class, {assignment}: " + ", ".join(f"{g} {self.seconds[g][assignment]:.1f} s" for g in GRADERS))
-        for assignment in self.assignments:
-            self.scores[NBGRADER].update(_nbgrader_scores(self.plain, assignment))
+            for grader in GRADERS:
+                if grader == NBGRADER:
+                    self._nbgrader(log)
+                    continue
+                cmd, out = self._command(grader, cluster.scheduler_address)
+                sink: list[float] = []
+                with stopwatch(sink):
+                    problem = _run(cmd, self.ours.root)
+                self.wall[grader] = sink[0]
+                if problem:
+                    self.problems[grader].append(problem)
+                for s in json.loads(out.read_text())["submissions"] if out.exists() else []:
+                    self.scores[grader][s["student"]] = s["score"]
+                    # the notebook-seconds each assignment took (they overlap when two workers grade)
+                    spent = self.seconds[grader]
+                    spent[s["assignment"]] = spent.get(s["assignment"], 0.0) + s["duration_s"]
+                log(f"  class, {grader}: {self.wall[grader]:.1f} s")
 
     def result(self) -> dict:
         counts = {a: sum(s["assignment"] == a for s in self.submissions) for a in self.assignments}
-        totals = {g: sum(self.seconds[g].values()) for g in GRADERS}
+        totals = {g: self.wall.get(g, sum(self.seconds[g].values())) for g in GRADERS}
         rows = [{"key": g, "total_s": round(totals[g], 1), "seconds_per_submission": round(totals[g] / self.size, 2),
                  "submissions_per_minute": round(60 * self.size / totals[g], 1),
                  "speedup_vs_nbgrader": round(totals[NBGRADER] / totals[g], 2),
-                 "per_assignment_s": {a: round(self.seconds[g][a], 1) for a in self.assignments},
+                 "per_assignment_s": {a: round(self.seconds[g].get(a, 0.0), 1) for a in self.assignments},
                  "problems": self.problems[g]} for g in GRADERS]
         ours = [g for g in GRADERS if g != NBGRADER]
         differ = sorted(s for s in self.scores["jobs=1"] if len({self.scores[g].get(s) for g in ours}) > 1)
         # 300 students hand in every assignment; each assignment's mean time per submission at --jobs 1, and the
         # parallel efficiency measured with 2 workers, carried to more of them
-        per_student_s = sum(self.seconds["jobs=1"][a] / counts[a] for a in self.assignments)
+        per_student_s = sum(self.seconds["jobs=1"].get(a, 0.0) / counts[a] for a in self.assignments)
         efficiency = totals["jobs=1"] / (2 * totals["jobs=2"])
         projection = [{"workers": w, "hours": round(PROJECTED_STUDENTS * per_student_s / (w * (efficiency if w > 1 else 1))
                                                     / 3600, 1)} for w in PROJECTED_WORKERS]

@@ -78,9 +78,11 @@ def scratch_course(root: Path, assignment: str, submissions) -> Course:
     return course
 
 
-def ours_command(course: Course, assignment: str, jobs: int, out_json: Path) -> list[str]:
+def ours_command(course: Course, assignment: str | list[str], jobs: int, out_json: Path) -> list[str]:
+    """Our grade command for one assignment, or several in one pool of workers."""
+    chosen = [a for name in ([assignment] if isinstance(assignment, str) else assignment) for a in ("--assignment", name)]
     return [sys.executable, "-m", "autograder", "--course-dir", str(course.root), "grade",
-            str(course.root / "submitted"), "--assignment", assignment, "--jobs", str(jobs),
+            str(course.root / "submitted"), *chosen, "--jobs", str(jobs),
             "--profile", "quick", "--device", "cpu", "--json", str(out_json)]
 
 

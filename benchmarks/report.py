@@ -174,10 +174,13 @@ def class_section(c: dict | None) -> list[str]:
     out += [f"{c['size']} submissions ({c['date']}, {c['duration_s'] / 60:.0f} min, load average "
             f"{load['start'] and load['start'][0]} at the start), spread over the {len(c['counts'])} assignments "
             f"({', '.join(f'{a}: {n}' for a, n in c['counts'].items())}), each of one kind in turn: "
-            f"{', '.join(c['kinds'])} (`benchmarks/classroom.py` says what each holds). Every grader grades each "
-            f"assignment once, quick profile on the CPU, per-cell timeout {c['cell_timeout_s']} s for all (the looping "
-            "kind costs that much everywhere); the Dask cluster is started once for the whole class, as an "
-            "instructor's `dask scheduler` would be. One run: the whole comparison takes long.", "",
+            f"{', '.join(c['kinds'])} (`benchmarks/classroom.py` says what each holds). Quick profile on the CPU, "
+            f"per-cell timeout {c['cell_timeout_s']} s for all (the looping kind costs that much everywhere). Plain "
+            "nbgrader grades one assignment per command, serially; ours grades the whole class in one command "
+            "(`--assignment` repeated: one pool of workers); the Dask cluster is started once, as an instructor's "
+            "`dask scheduler` would be. The assignments' columns: nbgrader's wall time per command; for ours, the "
+            "seconds its notebooks' gradings took (with two workers they overlap, so they add up to more than the "
+            "wall time). One run: the whole comparison takes long.", "",
             "| grader | whole class | per submission | submissions / min | speed-up vs nbgrader | "
             + " | ".join(c["counts"]) + " |", "|---" * (5 + len(c["counts"])) + "|"]
     for row in c["rows"]:

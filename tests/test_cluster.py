@@ -99,7 +99,7 @@ def test_resume_grades_only_what_the_report_lacks(tmp_path, capsys):
     assert by_student["ada"].duration_s == first["ada"]["duration_s"]  # kept, not graded again
     assert all(r.graded for r in results)
     assert [by_student[s].score for s in "ada ben cam fay".split()] == [12, 9, 0, 0]
-    assert json.loads(out.read_text()) == report(results, A, FAST.profile, FAST.device, FAST.jobs)
+    assert json.loads(out.read_text()) == report(results, [A], FAST.profile, FAST.device, FAST.jobs)
 
 
 def test_a_local_cluster_on_a_gpu_machine_gives_each_worker_one_gpu():
@@ -123,3 +123,24 @@ def test_the_dashboard_printed_for_a_local_cluster_is_served():
         link = line.split(": ", 1)[1]
         with urllib.request.urlopen(link, timeout=30) as page:
             assert page.status == 200 and b"Dask" in page.read()
+
+
+def test_several_assignments_share_one_pool_and_each_is_recorded_as_its_own(tmp_path):
+    from nbgrader.api import Gradebook
+
+    from autograder.cli import grade
+
+    course = COURSE.copy_to(tmp_path / "course")
+    conv = "01_convolution"
+    write_class({"ada": class_of_four()["ada"], "cam": read(COURSE.release_path(A))}, tmp_path / "submitted")
+    untouched = tmp_path / "submitted" / "ada" / conv / f"{conv}.ipynb"
+    untouched.parent.mkdir(parents=True)
+    untouched.write_text(json.dumps(read(COURSE.release_path(conv))))
+    out = tmp_path / "grades.json"
+    results = grade(course, tmp_path / "submitted", [A, conv], Options(**{**FAST.__dict__, "jobs": 2}), json_out=out)
+    assert [(r.student, r.assignment, r.score) for r in results] == [("ada", A, 12), ("cam", A, 0), ("ada", conv, 0)]
+    report = json.loads(out.read_text())
+    assert report["assignments"] == [A, conv] and report["assignment"] is None
+    with Gradebook(course.db_url) as gb:  # each assignment's grades where nbgrader's own autograde puts them
+        assert {s.student_id: s.score for s in gb.assignment_submissions(A)} == {"ada": 12, "cam": 0}
+        assert {s.student_id: s.score for s in gb.assignment_submissions(conv)} == {"ada": 0}

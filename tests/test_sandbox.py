@@ -237,3 +237,27 @@ def test_the_download_cache_reaches_the_kernel_read_only(setup, tmp_path, monkey
     assert got["write"] in ("PermissionError", "OSError") and not (cache / "poisoned").exists(), got
     if with_fastai:
         assert got["untar_data"] == str(cache / "fastai" / "data" / "oxford-iiit-pet"), got
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("setup", list(SETUPS))
+def test_a_cell_past_its_timeout_is_interrupted_and_its_kernel_kept(setup):
+    """Like Jupyter's stop button, inside every sandbox: the kernel's state survives (no restart, no replay);
+    a cell that ignores the interrupt costs a restart, and the cells before it are replayed."""
+    from autograder.execute import Limits, execute
+
+    level, skip = SETUPS[setup]
+    try:
+        _layers(level, probe(), frozenset(skip))
+    except SandboxUnavailable as err:
+        pytest.skip(str(err))
+    cells = ["a = 1", "b = 2\nwhile True: pass", "print(a, b)",
+             "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True: pass", "print(a, 'b' in dir())"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    with sandbox(level, skip=skip) as box:
+        runs = execute(nb, set(), Limits(cell_timeout=5, total_timeout=120), kernel_env("quick", "cpu", 1), box).runs
+    assert [r.status for r in runs] == ["ok", "timeout", "ok", "timeout", "ok"], [(r.status, r.message) for r in runs]
+    assert "timed out after 5 s" in runs[1].message
+    printed = ["".join(o.get("text", "") for o in cell.outputs) for cell in nb.cells]
+    assert printed[2] == "1 2\n"  # interrupted: b still defined
+    assert printed[4] == "1 False\n"  # restarted: the timed-out cells are not replayed, the others are
