@@ -57,7 +57,9 @@ case "${1:-main}" in
         echo "== could not install chromium: the browser tests are skipped"
       fi
     fi
-    OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 exec python -m pytest -n 2 "$@" ;;
+    # the longest tests first (tests/durations.json, tests/conftest.py), each group of tests sharing a module
+    # fixture on one worker, in that order
+    OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 exec python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder "$@" ;;
   bench) shift; exec python -m benchmarks "$@" ;;
   python) shift; exec python "$@" ;;
   *) echo "usage: ./run.sh [main|test|bench|python ...]" >&2; exit 2 ;;

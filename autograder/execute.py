@@ -285,18 +285,18 @@ async def _execute(nb, tests: set[int], limits: Limits, env: dict, box: Sandbox,
                     current = i
                     if i in tests:
                         await _run_hidden(client, GUARD_RESTORE, 30)
-                    began = time.monotonic()
+                    began, interrupted = time.monotonic(), False
                     try:
                         await client.async_execute_cell(nb.cells[i], i)
                     except CellTimeoutError:
                         if not await _interrupted(client):
                             raise  # the kernel ignores interrupts: restart it and replay
-                        _timed_out(runs[i], nb.cells[i], client.timeout)
+                        interrupted = True
                     runs[i].seconds = time.monotonic() - began
                     reply = client.replies.get(i, {})
                     error = _first_error(nb.cells[i])
-                    if runs[i].status == "timeout":
-                        pass
+                    if interrupted:
+                        _timed_out(runs[i], nb.cells[i], client.timeout)
                     elif reply.get("status") == "error" or error:
                         runs[i].status, runs[i].message = "error", error or _error_text(reply)
                     else:

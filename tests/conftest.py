@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import math
 import os
+from collections import defaultdict
 from pathlib import Path
 
 import nbformat
@@ -18,6 +20,51 @@ ROOT = REPO_ROOT
 COURSE = Course(ROOT)
 ASSIGNMENTS = COURSE.assignments()
 QUICK = Options(profile="quick", device="cpu", jobs=1, limits=Limits(cell_timeout=120, total_timeout=600))
+# seconds each test took in a whole run (setup + call + teardown), refreshed by
+# CNN_COURSE_WRITE_DURATIONS=tests/durations.json ./run.sh test
+DURATIONS = Path(__file__).with_name("durations.json")
+_spent: dict[str, float] = defaultdict(float)
+
+
+def _measured() -> dict[str, float]:
+    try:
+        return json.loads(DURATIONS.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _group(item) -> str | None:
+    """The xdist_group of a test: its tests share module fixtures, so they run on one worker, in a row."""
+    names = {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")}
+    return "_".join(sorted(names)) or None
+
+
+def longest_first(items: list, measured: dict[str, float]) -> None:
+    """Sort ``items`` in place, the longest work first (tests not measured yet count as longest), so that with
+    ``-n 2 --dist loadgroup`` each worker takes the next longest when it is free and neither idles at the end
+    behind a long test. A group is one unit: it costs the sum of its tests and keeps them together."""
+    def unit(item):
+        return _group(item) or item.nodeid.split("@")[0]
+
+    cost: dict[str, float] = defaultdict(float)
+    for item in items:
+        cost[unit(item)] += measured.get(item.nodeid.split("@")[0], math.inf)
+    items.sort(key=lambda item: (-cost[unit(item)], unit(item)))
+
+
+def pytest_collection_modifyitems(config, items):
+    longest_first(items, _measured())
+
+
+def pytest_runtest_logreport(report):
+    _spent[report.nodeid.split("@")[0]] += report.duration  # on the controller too: xdist relays every report
+
+
+def pytest_sessionfinish(session):
+    out = os.environ.get("CNN_COURSE_WRITE_DURATIONS")
+    if out and _spent and not hasattr(session.config, "workerinput"):  # the controller, or a run without -n
+        merged = {**_measured(), **{nodeid: round(seconds, 1) for nodeid, seconds in _spent.items()}}
+        Path(out).write_text(json.dumps(dict(sorted(merged.items())), indent=1) + "\n")
 
 
 @pytest.fixture(autouse=True)

@@ -53,11 +53,13 @@ def example_class(tmp_path_factory):
     return root, json.loads(out.read_text()), done
 
 
+@pytest.mark.xdist_group("example_class")  # one worker grades the class for all six
 def test_bundled_class_gets_exactly_the_expected_scores(example_class):
     _, report, _ = example_class
     assert {r["student"]: r["score"] for r in report["submissions"]} == EXPECTED
 
 
+@pytest.mark.xdist_group("example_class")
 def test_json_schema(example_class):
     _, report, _ = example_class
     assert report["assignment"] == A and report["profile"] == "quick"
@@ -73,6 +75,7 @@ def test_json_schema(example_class):
             assert bool(t["message"]) != t["passed"], t  # a failure always says why, a pass says nothing
 
 
+@pytest.mark.xdist_group("example_class")
 def test_gradescope_results(example_class):
     root, _, _ = example_class
     ada = json.loads((root / "gradescope" / "ada_complete.json").read_text())
@@ -80,6 +83,7 @@ def test_gradescope_results(example_class):
     assert {t["status"] for t in ada["tests"]} == {"passed"} and len(ada["tests"]) == 8
 
 
+@pytest.mark.xdist_group("example_class")
 def test_messages_say_what_is_wrong(example_class):
     _, report, _ = example_class
     ben = next(r for r in report["submissions"] if r["student"] == "ben_partial")
@@ -92,6 +96,7 @@ def test_messages_say_what_is_wrong(example_class):
     assert "torch.allclose" in eve["tests"][0]["message"]
 
 
+@pytest.mark.xdist_group("example_class")
 def test_formgrader_has_nothing_waiting_for_manual_grading(example_class):
     from nbgrader.api import Gradebook, Grade
 
@@ -105,6 +110,7 @@ def test_formgrader_has_nothing_waiting_for_manual_grading(example_class):
     assert scores == {r["student"]: r["score"] for r in report["submissions"]}
 
 
+@pytest.mark.xdist_group("example_class")
 def test_feedback_hides_hidden_tests_and_export_has_the_scores(example_class):
     root, _, _ = example_class
     assert run_cli("--course-dir", str(root), "feedback", A).returncode == 0

@@ -124,3 +124,22 @@ def test_the_class_section_projects_a_course_of_300():
     text = "\n".join(report.class_section(section))
     assert "| ours `--jobs 2` | 400 s | 28.6 s | 2.1 | 1.75× | 200 s | 200 s |" in text
     assert "the same score for every student" in text and "| 4 | 2.4 |" in text
+
+
+def test_the_suite_starts_the_longest_work_first_and_keeps_a_group_together():
+    import pytest
+
+    from conftest import longest_first
+
+    class Item:
+        def __init__(self, nodeid, group=None):
+            self.nodeid, self.marks = nodeid, [pytest.mark.xdist_group(group).mark] if group else []
+
+        def iter_markers(self, name):
+            return iter([m for m in self.marks if m.name == name])
+
+    items = [Item("a::short"), Item("b::lab1@browser", "browser"), Item("a::long"), Item("c::new"),
+             Item("b::lab2@browser", "browser")]
+    longest_first(items, {"a::short": 1.0, "a::long": 90.0, "b::lab1": 60.0, "b::lab2": 50.0})
+    # never measured: maybe long, so first; the browser group (110 s together) before the 90 s test
+    assert [i.nodeid for i in items] == ["c::new", "b::lab1@browser", "b::lab2@browser", "a::long", "a::short"]

@@ -53,7 +53,9 @@ def _why_skip() -> str | None:
     return None
 
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.skipif(bool(_why_skip()), reason=_why_skip() or "")]
+# one worker runs them all (pytest -n 2 --dist loadgroup): one JupyterLab and one Chromium, not one each
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser"),
+              pytest.mark.skipif(bool(_why_skip()), reason=_why_skip() or "")]
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
