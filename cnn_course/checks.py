@@ -318,6 +318,16 @@ def in_kernel(code: str, name: str | None = None) -> Any:
     return namespace[name]
 
 
+def twin_in_kernel(code: str, model) -> Any:
+    """The module ``code`` builds (see :func:`in_kernel`), holding ``model``'s weights and buffers, on its device
+    and in its mode: the test's own module, handed to the student's code where that code runs."""
+    twin = in_kernel(code)
+    twin.load_state_dict(model.state_dict())
+    device = next((t.device for t in model.state_dict().values()), None)
+    twin = twin.to(device) if device is not None else twin
+    return twin.train(model.training)
+
+
 def check_source_avoids(fn: Callable, patterns: Iterable[str], name: str | None = None) -> None:
     """Fail when ``fn`` uses an operator whose name matches one of ``patterns`` (regular expressions, matched
     against what the code refers to, as written and as resolved: ``F.max_pool2d`` and

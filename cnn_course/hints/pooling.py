@@ -4,7 +4,23 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
+from cnn_course import checks
 from cnn_course.checks import check
+
+
+def conv_groups(fn, *args):
+    """``fn(*args)``, and the ``groups=`` of every ``F.conv2d`` call it made (a spy on ``torch.conv2d``)."""
+    calls, real = [], torch.conv2d
+
+    def spy(*a, **k):
+        calls.append(k.get("groups", a[6] if len(a) > 6 else 1))
+        return real(*a, **k)
+
+    torch.nn.functional.conv2d = torch.conv2d = spy
+    try:
+        return fn(*args), calls
+    finally:
+        torch.nn.functional.conv2d = torch.conv2d = real
 
 
 def inspect_cnn(model, x):
@@ -22,7 +38,8 @@ def inspect_cnn(model, x):
 
 
 def check_architecture(model, x, what):
-    out, seen = inspect_cnn(model.eval(), x)
+    # the hooks go where the model is: in the student's kernel when the grader decides the test
+    out, seen = checks.in_kernel("from cnn_course.hints.pooling import inspect_cnn", name="inspect_cnn")(model.eval(), x)
     kinds = [k for k, _, _ in seen]
     convs = [(i, o) for k, i, o in seen if k == "Conv2d"]
     check(kinds.count("Conv2d") == 2, what, f"expected 2 convolutions in the forward pass, found {kinds.count('Conv2d')}",
