@@ -344,7 +344,7 @@ class Checker:
 # changes between gradings and must not start a new one each time).
 POOL_KEY = ("CNN_COURSE_PROFILE", "CNN_COURSE_DEVICE", "OMP_NUM_THREADS", "PYTHONPATH", "CUDA_VISIBLE_DEVICES")
 MAX_IDLE = 4  # idle checkers kept in one grader process (each holds torch: about 300 MB)
-_pool: list[tuple[tuple, Checker]] = []  # idle ones, oldest first
+_pool: list[tuple[tuple, Checker]] = []  # idle ones, oldest first; the newest alike is reused
 _pool_lock = threading.Lock()
 
 
@@ -354,7 +354,8 @@ def checker(env: dict[str, str]):
     gradings in this grader process: it holds only the grader's code."""
     key = tuple(env.get(name) for name in POOL_KEY)
     with _pool_lock:
-        match = next((i for i, (k, _) in enumerate(_pool) if k == key), None)
+        # the one returned last: the pool may hold several alike, and the warmest serves best
+        match = next((i for i in reversed(range(len(_pool))) if _pool[i][0] == key), None)
         found = _pool.pop(match)[1] if match is not None else None
     found = found if found and found.proc.poll() is None else Checker(env)
     try:
