@@ -31,10 +31,11 @@ def _resolve_profile(name: str) -> str:
 
 def grade_table(results: list[Result], several: bool = False) -> str:
     """One line per submission; ``several``: the batch holds several assignments, each line says which."""
-    width = max([7] + [len(r.student + (f" {r.assignment}" if several else "")) for r in results])
+    names = [r.student + (f" {r.assignment}" if several else "") for r in results]
+    width = max([7] + [len(who) for who in names])
     lines = [f"{'student':<{width}}  {'score':>11}  {'seconds':>7}  notes"]
-    for r in results:
-        note, who = "; ".join(r.notes), r.student + (f" {r.assignment}" if several else "")
+    for r, who in zip(results, names):
+        note = "; ".join(r.notes)
         lines.append(f"{who:<{width}}  {r.score:>5g} / {r.max_score:<3g}  {r.duration_s:>7.1f}  "
                      f"{note[:90] + ('…' if len(note) > 90 else '')}")
     return "\n".join(lines)

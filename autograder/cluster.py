@@ -23,7 +23,7 @@ import nbformat
 
 from .assignment import Assignment
 from .execute import GraderError
-from .grade import Options, grade_handed_in, not_graded
+from .grade import Options, grade_handed_in, not_graded, per_submission
 from .progress import Progress
 from .results import Result
 from .submission import HandedIn, Submission
@@ -74,7 +74,7 @@ def grade_on_cluster(subs: list[Submission], assignment: Assignment | list[Assig
     from distributed import as_completed
 
     handed = [HandedIn.read(sub) for sub in subs]
-    models = assignment if isinstance(assignment, list) else [assignment] * len(subs)
+    models = per_submission(assignment, subs)
     with connect(address, options.jobs, local_gpus(options.device) if address == "local" else 0) as client:
         log(dashboard_line(client, address))
         workers = client.scheduler_info().get("workers", {})

@@ -155,6 +155,11 @@ def not_graded(handed: HandedIn, assignment: Assignment, reason: str) -> tuple[R
     return result, nb
 
 
+def per_submission(assignment: Assignment | list[Assignment], subs: list) -> list[Assignment]:
+    """The assignment each submission answers: one for all of them, or one each."""
+    return assignment if isinstance(assignment, list) else [assignment] * len(subs)
+
+
 def grade_all(subs: list[Submission], assignment: Assignment | list[Assignment], options: Options,
               progress: bool = False):
     """Grade every submission, ``options.jobs`` at a time; ``[(result, graded notebook)]`` in their order.
@@ -163,7 +168,7 @@ def grade_all(subs: list[Submission], assignment: Assignment | list[Assignment],
     require_device(options.device)
     layers_for(options.isolation)  # refuse, before any kernel starts, a level this machine cannot build
     warn_without_cache(options)
-    models = assignment if isinstance(assignment, list) else [assignment] * len(subs)
+    models = per_submission(assignment, subs)
     graded: list = [None] * len(subs)
     with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool, \
             Progress(len(subs) if progress else 0, options.jobs) as bar:

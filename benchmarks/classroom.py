@@ -100,7 +100,7 @@ class ClassBench:
         self.scores: dict[str, dict[str, float]] = {g: {} for g in GRADERS}
         self.problems: dict[str, list[str]] = {g: [] for g in GRADERS}
 
-    def _command(self, grader: str, address: str) -> tuple[list[str], Path | None]:
+    def _command(self, grader: str, address: str) -> tuple[list[str], Path]:
         out = self.scratch / f"{grader}.json"
         jobs = 2 if grader == CLUSTER else int(grader.split("=")[1])
         cmd = ours_command(self.ours, self.assignments, jobs, out) + ["--cell-timeout", str(CELL_TIMEOUT_S)]

@@ -321,9 +321,9 @@ def in_kernel(code: str, name: str | None = None) -> Any:
 def twin_in_kernel(code: str, model) -> Any:
     """The module ``code`` builds (see :func:`in_kernel`), holding ``model``'s weights and buffers, on its device
     and in its mode: the test's own module, handed to the student's code where that code runs."""
-    twin = in_kernel(code)
-    twin.load_state_dict(model.state_dict())
-    device = next((t.device for t in model.state_dict().values()), None)
+    twin, state = in_kernel(code), model.state_dict()
+    twin.load_state_dict(state)
+    device = next((t.device for t in state.values()), None)
     twin = twin.to(device) if device is not None else twin
     return twin.train(model.training)
 
