@@ -241,9 +241,10 @@ def _run_test(channel: _Channel, code: str, name: str, salt: int) -> tuple[str, 
         names = kernel_names(code)
         namespace: dict = {"__builtins__": builtins, "__name__": "__grader_check__"}
         namespace.update({alias: importlib.import_module(module) for alias, module in MODULES.items()})
-        present, _ = channel.request({"op": "globals", "names": names}, [])
-        for kernel_name in present:
-            namespace[kernel_name] = channel.request({"op": "get", "target": {"$global": kernel_name}}, [])[0]
+        found, _ = channel.request({"op": "globals", "names": names}, [])
+        if not isinstance(found, dict):
+            raise wire.BadMessage("the kernel's globals came back as something else")
+        namespace.update({name: found[name] for name in names if name in found})
         with _seeds(salt):
             exec(compiled, namespace)
     except KernelGone as gone:

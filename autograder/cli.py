@@ -142,7 +142,8 @@ def cmd_prove(args) -> int:
     verdicts = prove(course, args.assignment, set(args.exercise) if args.exercise else None, args.jobs)
     bad = [v for v in verdicts if not v.holds]
     mutants = sum(v.kind == "mutant" for v in verdicts)
-    print(f"{args.assignment}: {mutants} mutants, {len(verdicts) - mutants} alternatives, "
+    alternatives = sum(v.kind == "alternative" for v in verdicts)
+    print(f"{args.assignment}: {mutants} mutants, {alternatives} alternatives, "
           + ("all hold" if not bad else f"{len(bad)} do not hold"))
     return 1 if bad else 0
 

@@ -10,12 +10,13 @@ What nbclient alone does not do, and the grader needs:
   much output one cell may store (a runaway ``print`` loop cannot exhaust the grader);
 * around each test cell, the guard of :mod:`autograder.kernel_guard` restores what tests rely on
   before it runs and reports afterwards whether anything was replaced;
-* after the notebook, the tests the grader decides run in its checker (:mod:`autograder.checker`), which
-  reaches the student's functions through this kernel, one request at a time.
+* right after each test cell the grader decides, its code runs in the grader's checker
+  (:mod:`autograder.checker`), which reaches the student's functions through this kernel, one request at a time.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import queue
 import secrets
@@ -34,7 +35,7 @@ from .checker import KernelGone, checker
 from .sandbox import Sandbox
 
 GUARD_INSTALL = ("import autograder.kernel_guard as __grader_guard__\n__grader_guard__.install()\n"
-                 "import autograder.kernel_server as __grader_remote__\n"
+                 "import autograder.kernel_server as __grader_remote__\n__grader_remote__.listen()\n"
                  "print('GUARD READY', __grader_guard__.device_name())")
 GUARD_RESTORE = "__grader_guard__.restore()"
 GUARD_VERIFY = "__grader_guard__.verify({nonce!r})"
@@ -193,54 +194,53 @@ def _guard_verdict(text: str, nonce: str) -> list[str]:
     return ["the grader's integrity check (its output was suppressed)"]
 
 
-async def _relay(client: _LimitedClient, text: str, timeout: float, watchdog: "_MemoryWatchdog") -> str:
-    """One checker request, answered by the kernel's :mod:`autograder.kernel_server`."""
-    answers: list[str] = []
+def _open_comm(client: _LimitedClient) -> str:
+    """Open the comm the kernel's :mod:`autograder.kernel_server` answers the checker on; its id."""
+    opening = client.kc.session.msg("comm_open", {"comm_id": secrets.token_hex(16), "target_name": wire.COMM_TARGET,
+                                                  "data": {}})
+    client.kc.shell_channel.send(opening)  # handled before any later shell message: no need to wait
+    return opening["content"]["comm_id"]
 
-    def keep(msg):
-        data = msg["content"].get("data", {}) if msg["msg_type"] == "display_data" else {}
-        if isinstance(data.get(wire.MIME), str):
-            answers[:] = [data[wire.MIME]]
 
-    call = asyncio.ensure_future(client.kc.execute_interactive(
-        f"__grader_remote__.serve({text!r})", store_history=False, output_hook=keep, timeout=timeout,
-        allow_stdin=False))
-    while not call.done():  # a dead kernel never replies: notice it instead of waiting out the timeout
-        await asyncio.wait([call], timeout=0.5)
-        if not call.done() and not await client.kc.is_alive():
-            call.cancel()
-            break
+async def _relay(client: _LimitedClient, comm_id: str, text: str, timeout: float, watchdog: "_MemoryWatchdog") -> str:
+    """One checker request, sent on the comm, and the kernel's answer."""
+    asking = client.kc.session.msg("comm_msg", {"comm_id": comm_id, "data": {"request": text}})
+    client.kc.shell_channel.send(asking)
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            msg = await client.kc.get_iopub_msg(timeout=min(0.5, left))
+        except queue.Empty:  # a dead kernel never replies: notice it instead of waiting out the timeout
+            if not await client.kc.is_alive():
+                break
+            continue
+        if msg["parent_header"].get("msg_id") != asking["header"]["msg_id"]:
+            continue  # what the student's code printed, or an earlier cell's last messages
+        if msg["msg_type"] == "comm_msg" and isinstance(msg["content"].get("data", {}).get("answer"), str):
+            return msg["content"]["data"]["answer"]
+        if msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle":
+            return wire.dumps({"error": {"type": "GraderError", "message": "the kernel sent no answer to the grader's check"}}, [])
     if not await client.kc.is_alive():
         raise KernelGone(f"the kernel ran out of memory (limit {watchdog.limit // 2**20} MB) and was stopped"
                          if watchdog.tripped else
                          "the kernel died while the grader's check called the student's code "
                          "(os._exit, exit(), a crash or out of memory)")
-    if call.cancelled() or isinstance(call.exception(), TimeoutError):
-        raise KernelGone(f"timed out after {timeout:.0f} s: the student's code did not answer the grader's "
-                         "check (an infinite loop, or far too slow?)")
-    if call.exception():
-        raise call.exception()
-    return answers[0] if answers else wire.dumps(
-        {"error": {"type": "GraderError", "message": "the kernel sent no answer to the grader's check"}}, [])
+    raise KernelGone(f"timed out after {timeout:.0f} s: the student's code did not answer the grader's "
+                     "check (an infinite loop, or far too slow?)")
 
 
-async def _decide(client: _LimitedClient, checks: dict[int, tuple[str, str]], runs: list[CellRun],
-                  limits: Limits, env: dict, salt: int, watchdog: "_MemoryWatchdog") -> None:
-    """Run each test the grader decides in its checker; a dead or stuck kernel ends with DeadKernelError
-    (after recording that test's verdict), so the caller restarts it for the ones left."""
-    with checker(env) as check:
-        for index, (name, code) in checks.items():
-            if runs[index].decided is not None:
-                continue
-            if runs[index].status in ("timeout", "crashed"):  # its visible part already stopped the kernel
-                runs[index].decided = ("error", runs[index].message)
-                continue
-            status, message = await check.decide(code, name, salt,
-                                                 lambda text: _relay(client, text, limits.cell_timeout, watchdog))
-            runs[index].decided = (status, message)
-            if status == "crashed":
-                append_error(client.nb.cells[index], message)
-                raise DeadKernelError(message)
+async def _decide(check, client: _LimitedClient, comm_id: str, index: int, name: str, code: str, run: CellRun,
+                  limits: Limits, salt: int, watchdog: "_MemoryWatchdog") -> None:
+    """Decide one test in the grader's checker right after its cell ran, so the kernel's state is what the
+    notebook's order made it; a dead or stuck kernel ends with DeadKernelError once the verdict is kept."""
+    if run.status in ("timeout", "crashed"):  # its visible part already stopped the kernel
+        run.decided = ("error", run.message)
+        return
+    run.decided = await check.decide(code, name, salt,
+                                     lambda text: _relay(client, comm_id, text, limits.cell_timeout, watchdog))
+    if run.decided[0] == "crashed":
+        append_error(client.nb.cells[index], run.decided[1])
+        raise DeadKernelError(run.decided[1])
 
 
 async def _execute(nb, tests: set[int], limits: Limits, env: dict, box: Sandbox, done: Execution,
@@ -257,17 +257,19 @@ async def _execute(nb, tests: set[int], limits: Limits, env: dict, box: Sandbox,
                                 allow_errors=True, interrupt_on_timeout=False, startup_timeout=STARTUP_S,
                                 resources={"metadata": {"path": str(box.workdir)}},
                                 max_output_bytes=limits.max_output_bytes)
-        watchdog = None
-        current = None
+        watchdog = check = None
+        current = deciding = None
         try:
             # the kernel process's own output (its banner; ZMQ teardown noise when it is killed) is not the student's
-            async with client.async_setup_kernel(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+            async with client.async_setup_kernel(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), \
+                    contextlib.AsyncExitStack() as stack:
                 watchdog = _MemoryWatchdog(client.km.provisioner.pid, limits.memory_mb)
                 watchdog.start()
                 ready = await _run_hidden(client, GUARD_INSTALL, STARTUP_S)  # imports torch: not the student's time
                 if "GUARD READY" not in ready:
                     raise GraderError(f"the kernel could not load the grader's guard (is {env.get('PYTHONPATH')} importable?)")
                 done.device = ready.split("GUARD READY", 1)[1].strip()
+                comm_id = _open_comm(client)
                 for i in code_cells:  # after a restart: rebuild the state the earlier cells made
                     if i < start and i not in tests and runs[i].status in ("ok", "error"):
                         current = i
@@ -304,11 +306,16 @@ async def _execute(nb, tests: set[int], limits: Limits, env: dict, box: Sandbox,
                     if i in tests:
                         verify = await _run_hidden(client, GUARD_VERIFY.format(nonce=nonce), 30)
                         runs[i].tampered = _guard_verdict(verify, nonce)
-                start, current = len(nb.cells), None  # a restart from here on only replays
-                await _decide(client, checks, runs, limits, env, salt, watchdog)
+                    if i in checks and runs[i].decided is None:
+                        current, deciding = None, i
+                        check = check or stack.enter_context(checker(env))  # one per kernel, taken when first needed
+                        await _decide(check, client, comm_id, i, *checks[i], runs[i], limits, salt, watchdog)
+                        deciding = None
                 return runs
         except (CellTimeoutError, DeadKernelError) as err:
-            if current is not None and current >= start:
+            if deciding is not None:  # the verdict is kept: go on after that test
+                start = deciding + 1
+            elif current is not None and current >= start:
                 run = runs[current]
                 if isinstance(err, CellTimeoutError):
                     _timed_out(run, nb.cells[current], client.timeout)

@@ -1,4 +1,4 @@
-"""Runs inside the student's kernel: answers the grader's checker, one request per execution.
+"""Runs inside the student's kernel: answers the grader's checker, one comm message per request.
 
 The checker (outside the kernel) sends a request naming an object of the kernel (a global, or a handle
 from an earlier answer) and what to do with it: fetch it, call it, read an attribute or an item, iterate
@@ -93,9 +93,10 @@ def _answer(request: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
         for ref in request.get("refs", []):
             _handles.pop(ref, None)
         return {"value": None}, out
-    if op == "globals":  # which of these names the kernel defines
+    if op == "globals":  # those of these names the kernel defines, with their values: one request per test
         namespace = _namespace()
-        return {"value": [n for n in request.get("names", []) if isinstance(n, str) and n in namespace]}, out
+        found = {n: namespace[n] for n in request.get("names", []) if isinstance(n, str) and n in namespace}
+        return {"value": wire.encode(found, out, _ref)}, out
     if op == "in_kernel":  # an object of the test's, built here (cnn_course.checks.in_kernel)
         from cnn_course.checks import in_kernel
 
@@ -128,13 +129,22 @@ def _answer(request: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
             "mutated": {k: wire.encode(v, out) for k, v in mutated.items()}}, out
 
 
-def serve(text: str) -> None:
-    """Answer one request (the checker's text) by displaying the answer under :data:`wire.MIME`."""
-    from IPython.display import display
-
+def answer(text: str) -> str:
+    """The answer to one request (the checker's text), as text."""
     try:
         request, blobs = wire.loads(text)
-        answer, out = _answer(request, blobs)
+        value, out = _answer(request, blobs)
     except BaseException as err:  # the student's exception is the answer, KeyboardInterrupt included
-        answer, out = {"error": {"type": type(err).__name__, "message": str(err)[:4000]}}, []
-    display({wire.MIME: wire.dumps(answer, out)}, raw=True)
+        value, out = {"error": {"type": type(err).__name__, "message": str(err)[:4000]}}, []
+    return wire.dumps(value, out)
+
+
+def listen() -> None:
+    """Answer the grader on a Jupyter comm (target :data:`wire.COMM_TARGET`): a request and its answer are
+    one message each way, with none of a cell's execution around them."""
+    from comm import get_comm_manager
+
+    def opened(comm, _message) -> None:
+        comm.on_msg(lambda message: comm.send({"answer": answer(str(message["content"]["data"].get("request", "")))}))
+
+    get_comm_manager().register_target(wire.COMM_TARGET, opened)

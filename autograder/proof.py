@@ -6,12 +6,14 @@ exercise -> {description: code}. The code is a whole exercise cell (without its 
 ``mutate(exercise, (old, new), ...)``: the source's solution with those edits, resolved when the file is
 loaded against the assignment, so a mistake is one readable edit instead of a copy of the solution.
 
-Mutants of different exercises share a notebook (one grading per round) unless one exercise's solution
-reads the other, so a mutant is never "caught" by a neighbour's mistake. Each round grades a slice of the
-notebook (:mod:`autograder.slicing`): its exercises, their tests and the cells those need.
+The candidates are graded in sessions (:class:`Session`): one kernel runs a slice of the notebook
+(:mod:`autograder.slicing`: its exercises, their tests and the cells those need) once, then each candidate
+in turn, one exercise changed at a time, so a mutant is never "caught" by a neighbour's mistake.
 """
 from __future__ import annotations
 
+import copy
+import functools
 import importlib.util
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -22,9 +24,11 @@ import nbformat
 
 from .assignment import Assignment
 from .course import Course, CourseError
+from .execute import Limits
 from .grade import Options, grade_one
+from .markers import Marker, cell_source, exercise_marker, marker_of, nbgrader_metadata
 from .results import Result
-from .slicing import graded_slice, names_used
+from .slicing import graded_slice
 from .submission import Submission
 
 MIN_MUTANTS = 5
@@ -93,29 +97,25 @@ def load_candidates(course: Course, name: str) -> Candidates:
 
 
 @dataclass(frozen=True)
-class Round:
-    """One graded notebook of the proof: a slice of the assignment with some exercises answered."""
-    assignment: Assignment  # the slice
-    kind: str  # "mutant", "alternative" or "reference" (the source's own solutions)
-    picks: dict[str, tuple[str, str]]  # exercise -> (description, code)
-
-    @property
-    def label(self) -> str:
-        return f"{self.assignment.name}: {self.kind}s of " + ", ".join(self.picks) if self.picks else \
-            f"{self.assignment.name}: the reference solutions"
+class Trial:
+    """One candidate: ``code`` in place of ``exercise``'s solution."""
+    exercise: str
+    kind: str  # "mutant" or "alternative"
+    description: str
+    code: str
 
 
 @dataclass(frozen=True)
 class Verdict:
     exercise: str
     description: str
-    kind: str
+    kind: str  # "mutant", "alternative", "reference" (the source's solution) or "restore" (it again, after a trial)
     failed: tuple[str, ...]  # the exercise's tests that failed, by a real failure (not a NameError)
     name_errors: tuple[str, ...]  # failed only with a NameError: perhaps a cell the slice dropped
 
     @property
     def holds(self) -> bool:
-        """A mutant is caught by a real failure; an alternative loses nothing."""
+        """A mutant is caught by a real failure; anything else loses nothing."""
         return bool(self.failed) if self.kind == "mutant" else not (self.failed or self.name_errors)
 
 
@@ -128,70 +128,120 @@ def _sliced(full: Assignment, exercises: frozenset | None) -> Assignment:
     return cut
 
 
-def dependencies(assignment: Assignment) -> dict[str, set[str]]:
-    """Exercise -> the other exercises its reference solution calls or reads."""
-    return {name: {other for other in assignment.exercises if other != name and other in names_used(e.solution)}
-            for name, e in assignment.exercises.items()}
+def span(assignment: Assignment, exercise: str) -> list[int]:
+    """The code cells a trial of ``exercise`` runs again: from its cell to its last test (the lesson's cells
+    between them may use it)."""
+    e = assignment.exercises[exercise]
+    last = max((t.index for t in e.tests), default=e.index)
+    return [i for i in range(e.index, last + 1) if assignment.notebook.cells[i].cell_type == "code"]
 
 
-def plan(course: Course, name: str, exercises: set[str] | None = None) -> list[Round]:
-    """Every round of the proof of ``name`` (only ``exercises``' candidates, if given)."""
+def _renamed(cell, suffix: str, code: str | None = None):
+    """A copy of a cell, its marker's id (if any) given ``suffix`` so its tests are counted apart."""
+    out = copy.deepcopy(cell)
+    if "id" in out:  # nbformat wants each cell's id once in a notebook
+        out["id"] = f"{out['id']}{suffix.replace('.', '-')}"
+    marker = marker_of(cell)
+    if marker is None:
+        return out
+    body = cell_source(cell).split("\n", 1)[1] if code is None and "\n" in cell_source(cell) else code or ""
+    header = exercise_marker(marker.grade_id + suffix) if marker.kind == "exercise" else \
+        f"# TEST: {marker.grade_id}{suffix} ({marker.points:g} points)"
+    out.source = f"{header}\n{body}"
+    renamed = Marker(marker.kind, marker.grade_id + suffix, marker.points)
+    out.metadata["nbgrader"] = nbgrader_metadata(renamed)
+    return out
+
+
+@dataclass(frozen=True)
+class Session:
+    """The proof's work for one kernel: the slice runs once with the source's solutions; then each trial
+    runs its exercise's span again with the candidate in place, and the span once more as the source has
+    it. That last run's tests must pass: it proves the kernel's state was sound when the next trial
+    began, so a verdict is never a previous candidate's doing. A mutant is thus graded by the same tests,
+    the same checker and the same kernel as a student's notebook, at the cost of its span, not of a
+    kernel and the whole notebook."""
+    base: Assignment  # the slice
+    trials: tuple[Trial, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.base.name}: " + ", ".join(dict.fromkeys(t.exercise for t in self.trials))
+
+    @functools.cached_property
+    def assignment(self) -> Assignment:
+        """The slice followed by every trial and restore, their markers renamed ``<id>.t<k>`` and ``<id>.s<k>``."""
+        nb = copy.deepcopy(self.base.notebook)
+        for k, trial in enumerate(self.trials):
+            cells = [self.base.notebook.cells[i] for i in span(self.base, trial.exercise)]
+            first = self.base.exercises[trial.exercise].index
+            nb.cells += [_renamed(c, f".t{k}", trial.code if c is self.base.notebook.cells[first] else None)
+                         for c in cells]
+            nb.cells += [_renamed(c, f".s{k}") for c in cells]
+        return Assignment.parse(nb, self.base.name, self.base.path, self.base.delimiters)
+
+
+def sessions(course: Course, name: str, exercises: set[str] | None = None, parts: int = 1) -> list[Session]:
+    """The proof of ``name`` (only ``exercises``' candidates, if given) as ``parts`` sessions of about equal
+    work, each on the slice its exercises need."""
     full = course.assignment(name)
     candidates = load_candidates(course, name)
     wanted = set(full.exercises) if exercises is None else set(exercises)
     unknown = wanted - set(full.exercises)
     if unknown:
         raise CourseError(f"{name} has no exercise {', '.join(sorted(unknown))}")
-    deps = dependencies(full)
-    queue = {e: list(m.items()) for e, m in candidates.mutants.items() if e in wanted}
-    rounds = []
-    while any(queue.values()):
-        chosen: dict[str, tuple[str, str]] = {}
-        for exercise, pending in queue.items():
-            clash = any(exercise in deps[o] or o in deps[exercise] for o in chosen)
-            if pending and not clash:
-                chosen[exercise] = pending.pop(0)
-        rounds.append(Round(_sliced(full, frozenset(chosen)), "mutant", chosen))
-    alternatives = {e: list(v.items()) for e, v in candidates.alternatives.items() if e in wanted}
-    everything = _sliced(full, frozenset(wanted))
-    for k in range(max((len(v) for v in alternatives.values()), default=0)):
-        rounds.append(Round(everything, "alternative", {e: v[k] for e, v in alternatives.items() if len(v) > k}))
-    return rounds
+    trials = {e: [Trial(e, kind, description, code)
+                  for kind, table in (("mutant", candidates.mutants), ("alternative", candidates.alternatives))
+                  for description, code in table.get(e, {}).items()] for e in full.exercises if e in wanted}
+    groups: list[list[str]] = [[] for _ in range(max(1, min(parts, len(trials))))]
+    for exercise in sorted(trials, key=lambda e: -len(trials[e])):  # the most trials first, to the lightest
+        min(groups, key=lambda g: sum(len(trials[e]) for e in g)).append(exercise)
+    return [Session(_sliced(full, frozenset(group)), tuple(t for e in full.exercises if e in group for t in trials[e]))
+            for group in groups if group]
 
 
-def reference_round(course: Course, name: str) -> Round:
-    """The full slice with the source's own solutions: it must keep full marks, or the slice cut too much."""
-    return Round(_sliced(course.assignment(name), None), "reference", {})
+PROOF_LIMITS = Limits(cell_timeout=120, total_timeout=3600)  # a session runs many spans in its one notebook
 
 
-def grade_round(round_: Round, options: Options = Options(profile="quick", device="cpu")) -> tuple[Result, list[Verdict]]:
-    nb = round_.assignment.answered({e: code for e, (_, code) in round_.picks.items()})
+def grade_session(session: Session, options: Options = Options(profile="quick", device="cpu", limits=PROOF_LIMITS)
+                  ) -> tuple[Result, list[Verdict]]:
+    extended = session.assignment
     with tempfile.TemporaryDirectory(prefix="proof-") as scratch:
-        path = Path(scratch) / f"{round_.assignment.name}.ipynb"
-        nbformat.write(nb, path)
-        result, _ = grade_one(Submission(round_.kind, path), round_.assignment, options)
-    verdicts = []
-    for exercise, (description, _) in round_.picks.items():
-        own = {t.grade_id for t in round_.assignment.exercises[exercise].tests}
-        lost = [t for t in result.tests if t.grade_id in own and not t.passed]
+        path = Path(scratch) / f"{extended.name}.ipynb"
+        nbformat.write(extended.notebook, path)
+        result, _ = grade_one(Submission("proof", path), extended, options)
+    lost = {t.grade_id: t for t in result.tests if not t.passed}
+
+    def verdict(exercise: str, graded_as: str, kind: str, description: str) -> Verdict:
+        failures = [lost[t.grade_id] for t in extended.exercises[graded_as].tests if t.grade_id in lost]
         # an undefined name may be a cell the slice wrongly dropped, so it proves nothing on its own (it may
         # also follow a real failure: a hidden test reading what its failed visible test did not define)
-        real = tuple(t.grade_id for t in lost if "NameError" not in t.message)
-        verdicts.append(Verdict(exercise, description, round_.kind, real,
-                                tuple(t.grade_id for t in lost if t.grade_id not in real)))
+        real = [t for t in failures if "NameError" not in t.message]
+        suffix = graded_as.removeprefix(exercise)  # the trial's ".t3": reported by the tests' own names
+
+        def named(tests) -> tuple[str, ...]:
+            return tuple(t.grade_id.removesuffix(suffix) if suffix else t.grade_id for t in tests)
+
+        return Verdict(exercise, description, kind, named(real), named(t for t in failures if t not in real))
+
+    verdicts = [verdict(e, e, "reference", "the source's solution") for e in session.base.exercises]
+    for k, trial in enumerate(session.trials):
+        verdicts.append(verdict(trial.exercise, f"{trial.exercise}.t{k}", trial.kind, trial.description))
+        verdicts.append(verdict(trial.exercise, f"{trial.exercise}.s{k}", "restore",
+                                f"the source's solution again, after {trial.description!r}"))
     return result, verdicts
 
 
 def prove(course: Course, name: str, exercises: set[str] | None = None, jobs: int = 1,
-          options: Options = Options(profile="quick", device="cpu"), log=print) -> list[Verdict]:
-    """Grade every round of the proof, ``jobs`` at a time, and log one line per mutant and alternative."""
-    rounds = plan(course, name, exercises)
+          options: Options = Options(profile="quick", device="cpu", limits=PROOF_LIMITS), log=print) -> list[Verdict]:
+    """Grade every session of the proof, ``jobs`` at a time, and log one line per mutant and alternative."""
+    work = sessions(course, name, exercises, parts=jobs)
     kernel = Options(options.profile, options.device, jobs, options.limits)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        graded = list(pool.map(lambda r: grade_round(r, kernel), rounds))
+        graded = list(pool.map(lambda s: grade_session(s, kernel), work))
     verdicts = [v for _, vs in graded for v in vs]
     for exercise in course.assignment(name).exercises:
-        mine = [v for v in verdicts if v.exercise == exercise]
+        mine = [v for v in verdicts if v.exercise == exercise and (v.kind in ("mutant", "alternative") or not v.holds)]
         if mine:
             log(f"{exercise}")
         for v in mine:

@@ -51,6 +51,7 @@ def test_source_notebooks_hold_placeholders_never_the_home():
         assert nb.cells[1].source.startswith("# {{ course_setup }}"), assignment
 
 
+@pytest.mark.slow
 def test_release_home_is_set_remembered_and_generated(course_copy):
     done = subprocess.run([sys.executable, "-m", "autograder", "--course-dir", str(course_copy.root), "release", A,
                            "--home", "prof-x/cnn-fall@2026"], capture_output=True, text=True, cwd=ROOT)
@@ -77,6 +78,7 @@ def test_release_home_is_set_remembered_and_generated(course_copy):
     assert '"cnn-fall==1.2.0"' in nb.cells[1].source
 
 
+@pytest.mark.slow
 def test_release_pin_installs_the_commit_the_release_was_made_from(course_copy):
     root = course_copy.root
     shutil.copytree(ROOT / "cnn_course", root / "cnn_course", ignore=shutil.ignore_patterns("__pycache__", "data"))
@@ -110,6 +112,7 @@ def test_release_pin_installs_the_commit_the_release_was_made_from(course_copy):
     assert f"@{HOME.ref}\"" in read(course_copy.release_path(A)).cells[1].source
 
 
+@pytest.mark.slow
 def test_the_grading_notebook_follows_the_home(tmp_path):
     nb = read(ROOT / "notebooks" / "grade_on_colab.ipynb")
     assert f'COURSE_HOME = "{HOME.owner}/{HOME.name}@{HOME.ref}"' in nb.cells[2].source  # the configured home
@@ -288,6 +291,7 @@ def _colab_grading_notebook(content: Path, fake: Path) -> nbformat.NotebookNode:
     return nb
 
 
+@pytest.mark.slow
 def test_grading_on_colab_takes_the_course_from_drive_and_unmounts_it_before_student_code(tmp_path, monkeypatch):
     from nbclient import NotebookClient
 

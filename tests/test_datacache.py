@@ -6,6 +6,8 @@ import stat
 import subprocess
 import sys
 
+import pytest
+
 from autograder import datacache
 from conftest import ROOT
 
@@ -38,6 +40,7 @@ def test_fetch_fills_the_cache_for_every_uid_and_names_what_failed(tmp_path, mon
     assert any("FAILED  gone" in line for line in lines) and any("ok      a dataset" in line for line in lines)
 
 
+@pytest.mark.slow
 def test_fetch_data_offline_says_what_is_missing_and_exits_1(tmp_path):
     # a proxy on a closed port: every download fails at once, whether or not this machine has a network
     env = {**os.environ, "https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9",

@@ -10,8 +10,9 @@ from conftest import ASSIGNMENTS, COURSE
 
 pytestmark = pytest.mark.slow  # every test here runs notebooks in kernels
 
-# an assignment without its proof file fails test_each_exercise_has_enough_mutants_and_an_alternative
-ROUNDS = [r for a in ASSIGNMENTS if proof.proof_file(COURSE, a).exists() for r in proof.plan(COURSE, a)]
+# two sessions per assignment, so pytest -n 2 spreads the longest assignment's work too; an assignment
+# without its proof file fails test_each_exercise_has_enough_mutants_and_an_alternative
+SESSIONS = [s for a in ASSIGNMENTS if proof.proof_file(COURSE, a).exists() for s in proof.sessions(COURSE, a, parts=2)]
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -20,22 +21,29 @@ def test_each_exercise_has_enough_mutants_and_an_alternative(assignment):
     assert not problems, problems
 
 
-@pytest.mark.parametrize("round_", ROUNDS, ids=[r.label for r in ROUNDS])
-def test_every_mutant_is_caught_and_every_alternative_keeps_full_marks(round_):
-    result, verdicts = proof.grade_round(round_)
-    bad = [(v.description, v.failed, v.name_errors) for v in verdicts if not v.holds]
-    assert not bad, f"{round_.kind}s that do not hold (description, real failures, NameError-only failures): {bad}"
-    if round_.kind == "alternative":
-        assert result.score == result.max_score, [t for t in result.tests if not t.passed]
+@pytest.mark.parametrize("session", SESSIONS, ids=[s.label for s in SESSIONS])
+def test_every_mutant_is_caught_and_every_alternative_keeps_full_marks(session):
+    """Also: the slice gives the source's solutions full marks (it kept every cell their tests need), and
+    after each candidate the source's solution passes again (the next candidate starts from a sound state)."""
+    full = COURSE.assignment(session.base.name)
+    assert len(session.base.notebook.cells) < len(full.notebook.cells)
+    result, verdicts = proof.grade_session(session)
+    bad = [(v.kind, v.exercise, v.description, v.failed, v.name_errors) for v in verdicts if not v.holds]
+    assert not bad, f"what does not hold (kind, exercise, description, real failures, NameError-only failures): {bad}"
+    kinds = {(v.exercise, v.description) for v in verdicts if v.kind in ("mutant", "alternative")}
+    assert kinds == {(t.exercise, t.description) for t in session.trials}
+    assert sum(t.max_points for t in result.tests if "." not in t.grade_id) == \
+        sum(full.exercises[e].points for e in session.base.exercises)
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_the_slice_keeps_full_marks(assignment):
-    round_ = proof.reference_round(COURSE, assignment)
-    full = COURSE.assignment(assignment)
-    assert len(round_.assignment.notebook.cells) < len(full.notebook.cells)
-    result, _ = proof.grade_round(round_)
-    assert result.score == result.max_score == full.points, [t for t in result.tests if not t.passed]
+def test_sessions_cover_every_candidate_once():
+    for assignment in ASSIGNMENTS:
+        candidates = proof.load_candidates(COURSE, assignment)
+        expected = sorted((e, d) for table in (candidates.mutants, candidates.alternatives)
+                          for e, entries in table.items() for d in entries)
+        split = proof.sessions(COURSE, assignment, parts=2)
+        assert sorted((t.exercise, t.description) for s in split for t in s.trials) == expected
+        assert len(split) == 2 and all(s.trials for s in split)
 
 
 def test_prove_command_names_what_does_not_hold_and_exits_1(tmp_path):

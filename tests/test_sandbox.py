@@ -194,6 +194,7 @@ def test_a_gpu_reaches_the_kernel_only_when_grading_may_use_it(setup, monkeypatc
     assert opened[False] is not confined, "a CPU grading's kernel could open the GPU"
 
 
+@pytest.mark.slow  # fastai's import, in one of the setups
 @pytest.mark.parametrize("setup", list(SETUPS))
 def test_the_download_cache_reaches_the_kernel_read_only(setup, tmp_path, monkeypatch):
     # what `fetch-data` left: a torchvision checkpoint and fastai's extracted Oxford-IIIT Pet folder

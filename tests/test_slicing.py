@@ -1,5 +1,5 @@
 """The notebook slicer behind the proof's rounds: which names a cell reads and changes, and which cells a
-slice keeps. No kernel: test_proof.test_the_slice_keeps_full_marks grades real slices."""
+slice keeps. No kernel: test_proof grades real slices (the source's solutions keep full marks in each session)."""
 import nbformat
 import pytest
 
