@@ -28,7 +28,7 @@ from .execute import Limits
 from .grade import Options, grade_one
 from .markers import Marker, cell_source, exercise_marker, marker_of, nbgrader_metadata
 from .results import Result
-from .slicing import graded_slice
+from .slicing import graded_slice, reads_and_changes
 from .submission import Submission
 
 MIN_MUTANTS = 5
@@ -109,7 +109,7 @@ class Trial:
 class Verdict:
     exercise: str
     description: str
-    kind: str  # "mutant", "alternative", "reference" (the source's solution) or "restore" (it again, after a trial)
+    kind: str  # "mutant", "alternative" or "reference" (the source's solution, on the slice)
     failed: tuple[str, ...]  # the exercise's tests that failed, by a real failure (not a NameError)
     name_errors: tuple[str, ...]  # failed only with a NameError: perhaps a cell the slice dropped
 
@@ -119,8 +119,8 @@ class Verdict:
         return bool(self.failed) if self.kind == "mutant" else not (self.failed or self.name_errors)
 
 
-def _sliced(full: Assignment, exercises: frozenset | None) -> Assignment:
-    cut = graded_slice(full, exercises)
+def _sliced(full: Assignment, exercises: frozenset | None, also_reads: frozenset = frozenset()) -> Assignment:
+    cut = graded_slice(full, exercises, also_reads)
     for name in exercises or full.exercises:
         if [(t.grade_id, t.source) for t in cut.exercises[name].tests] != \
                 [(t.grade_id, t.source) for t in full.exercises[name].tests]:
@@ -157,10 +157,10 @@ def _renamed(cell, suffix: str, code: str | None = None):
 class Session:
     """The proof's work for one kernel: the slice runs once with the source's solutions; then each trial
     runs its exercise's span again with the candidate in place, and the span once more as the source has
-    it. That last run's tests must pass: it proves the kernel's state was sound when the next trial
-    began, so a verdict is never a previous candidate's doing. A mutant is thus graded by the same tests,
-    the same checker and the same kernel as a student's notebook, at the cost of its span, not of a
-    kernel and the whole notebook."""
+    it. That last run's tests must pass, or the kernel's state is no longer sound and the next trial starts
+    in a fresh kernel (:func:`grade_session`), so a verdict is never a previous candidate's doing. A mutant
+    is thus graded by the same tests, the same checker and the same kernel as a student's notebook, at the
+    cost of its span, not of a kernel and the whole notebook."""
     base: Assignment  # the slice
     trials: tuple[Trial, ...]
 
@@ -196,40 +196,62 @@ def sessions(course: Course, name: str, exercises: set[str] | None = None, parts
     groups: list[list[str]] = [[] for _ in range(max(1, min(parts, len(trials))))]
     for exercise in sorted(trials, key=lambda e: -len(trials[e])):  # the most trials first, to the lightest
         min(groups, key=lambda g: sum(len(trials[e]) for e in g)).append(exercise)
-    return [Session(_sliced(full, frozenset(group)), tuple(t for e in full.exercises if e in group for t in trials[e]))
-            for group in groups if group]
+    work = []
+    for group in filter(None, groups):
+        chosen = tuple(t for e in full.exercises if e in group for t in trials[e])
+        # a candidate may read what the source's solution does not (another exercise's class): keep it defined
+        reads = frozenset().union(*(reads_and_changes(t.code)[0] for t in chosen))
+        work.append(Session(_sliced(full, frozenset(group), reads), chosen))
+    return work
 
 
 PROOF_LIMITS = Limits(cell_timeout=120, total_timeout=3600)  # a session runs many spans in its one notebook
 
 
-def grade_session(session: Session, options: Options = Options(profile="quick", device="cpu", limits=PROOF_LIMITS)
-                  ) -> tuple[Result, list[Verdict]]:
+def _grade(session: Session, options: Options) -> Result:
     extended = session.assignment
     with tempfile.TemporaryDirectory(prefix="proof-") as scratch:
         path = Path(scratch) / f"{extended.name}.ipynb"
         nbformat.write(extended.notebook, path)
-        result, _ = grade_one(Submission("proof", path), extended, options)
+        return grade_one(Submission("proof", path), extended, options)[0]
+
+
+def _verdict(session: Session, result: Result, exercise: str, graded_as: str, kind: str, description: str) -> Verdict:
+    """What ``exercise``'s tests, renamed ``graded_as`` in the session's notebook, say about a candidate."""
     lost = {t.grade_id: t for t in result.tests if not t.passed}
+    failures = [lost[t.grade_id] for t in session.assignment.exercises[graded_as].tests if t.grade_id in lost]
+    # an undefined name may be a cell the slice wrongly dropped, so it proves nothing on its own (it may
+    # also follow a real failure: a hidden test reading what its failed visible test did not define)
+    real = [t for t in failures if "NameError" not in t.message]
+    suffix = graded_as.removeprefix(exercise)  # the trial's ".t3": reported by the tests' own names
 
-    def verdict(exercise: str, graded_as: str, kind: str, description: str) -> Verdict:
-        failures = [lost[t.grade_id] for t in extended.exercises[graded_as].tests if t.grade_id in lost]
-        # an undefined name may be a cell the slice wrongly dropped, so it proves nothing on its own (it may
-        # also follow a real failure: a hidden test reading what its failed visible test did not define)
-        real = [t for t in failures if "NameError" not in t.message]
-        suffix = graded_as.removeprefix(exercise)  # the trial's ".t3": reported by the tests' own names
+    def named(tests) -> tuple[str, ...]:
+        return tuple(t.grade_id.removesuffix(suffix) if suffix else t.grade_id for t in tests)
 
-        def named(tests) -> tuple[str, ...]:
-            return tuple(t.grade_id.removesuffix(suffix) if suffix else t.grade_id for t in tests)
+    return Verdict(exercise, description, kind, named(real), named(t for t in failures if t not in real))
 
-        return Verdict(exercise, description, kind, named(real), named(t for t in failures if t not in real))
 
-    verdicts = [verdict(e, e, "reference", "the source's solution") for e in session.base.exercises]
-    for k, trial in enumerate(session.trials):
-        verdicts.append(verdict(trial.exercise, f"{trial.exercise}.t{k}", trial.kind, trial.description))
-        verdicts.append(verdict(trial.exercise, f"{trial.exercise}.s{k}", "restore",
-                                f"the source's solution again, after {trial.description!r}"))
-    return result, verdicts
+def grade_session(session: Session, options: Options = Options(profile="quick", device="cpu", limits=PROOF_LIMITS)
+                  ) -> tuple[Result, list[Verdict]]:
+    """The session's verdicts: the source's solutions on the slice (kind "reference"), then each candidate's.
+    A candidate after which the source's solution fails its tests (it changed, in place, state from before
+    its span: a model it trained) leaves an unsound kernel: the candidates after it are graded again, from
+    the start, in a fresh one."""
+    first, verdicts, pending = None, [], session.trials
+    while True:
+        part = Session(session.base, pending)
+        result = _grade(part, options)
+        if first is None:
+            first = result
+            verdicts += [_verdict(part, result, e, e, "reference", "the source's solution") for e in part.base.exercises]
+        for k, trial in enumerate(pending):
+            verdicts.append(_verdict(part, result, trial.exercise, f"{trial.exercise}.t{k}", trial.kind, trial.description))
+            restored = _verdict(part, result, trial.exercise, f"{trial.exercise}.s{k}", "restore", "")
+            if not restored.holds and k + 1 < len(pending):
+                pending = pending[k + 1:]
+                break
+        else:
+            return first, verdicts
 
 
 def prove(course: Course, name: str, exercises: set[str] | None = None, jobs: int = 1,

@@ -74,17 +74,19 @@ def reads_and_changes(code: str, modules: frozenset = frozenset()) -> tuple[set[
     return reads - {"get_ipython"}, changed - {"get_ipython"}
 
 
-def graded_slice(assignment: Assignment, exercises: frozenset | None = None) -> Assignment:
+def graded_slice(assignment: Assignment, exercises: frozenset | None = None,
+                 also_reads: frozenset = frozenset()) -> Assignment:
     """The assignment cut to the exercise and test cells of `exercises` (all by default) and the earlier
     code cells they need, transitively: the lesson's figures and demos, and the other exercises' tests,
-    drop out, so a round runs in a fraction of the notebook's time."""
+    drop out, so a round runs in a fraction of the notebook's time. `also_reads`: names that code put in
+    place of an exercise reads (a mutant calling another exercise's class), kept defined too."""
     nb = copy.deepcopy(assignment.notebook)
     chosen = set(assignment.exercises) if exercises is None else set(exercises)
     graded = {e.index for e in assignment.exercises.values() if e.name in chosen}
     graded |= {t.index for e in assignment.exercises.values() if e.name in chosen for t in e.tests}
     modules = frozenset().union(*(imported_names(parse_cell(cell.source)) for cell in nb.cells
                                   if cell.cell_type == "code"))
-    needed: set[str] = set()
+    needed: set[str] = set(also_reads)
     keep = []
     for index in reversed(range(len(nb.cells))):
         cell = nb.cells[index]

@@ -33,6 +33,7 @@ MODEL = COURSE.assignment(A)
 RELEASE = read(COURSE.release_path(A))
 ANSWERS = MODEL.solutions()
 TOKEN = "cnn-course-attack-7f3a"  # on every process an attack starts, to find survivors
+FORK_TOKEN = "cnnforkbomb91c2"  # the fork bomb's process name (its own: the saboteur class may be grading alongside)
 
 
 def attack(code: str, then: dict[str, str] | None = None):
@@ -168,7 +169,7 @@ def test_verdicts_are_decided_outside_the_kernel_however_it_is_bent(tmp_path):
         import os, sys, time
         for _ in range(5000):
             if os.fork() == 0:
-                sys.argv.append({TOKEN!r}); time.sleep(120); os._exit(0)""")
+                open('/proc/self/comm', 'w').write({FORK_TOKEN!r}); time.sleep(120); os._exit(0)""")
     files["victim"] = MODEL.answered(honest, RELEASE)
     options = Options(profile="quick", device="cpu", jobs=2, limits=Limits(cell_timeout=60, total_timeout=300))
     results, _ = grade_notebooks(files, A, tmp_path, options)
@@ -177,7 +178,7 @@ def test_verdicts_are_decided_outside_the_kernel_however_it_is_bent(tmp_path):
     assert {s: scores[s] for s in expected} == expected, {s: r["notes"] for s, r in results.items()}
     assert scores["fork_bomb"] <= 12
     assert any("os._exit" in cell.source for cell in files["exits_mid_test"].cells)
-    survivors = [p.info["pid"] for p in psutil.process_iter(["pid", "cmdline"]) if TOKEN in " ".join(p.info["cmdline"] or [])]
+    survivors = [p.info["pid"] for p in psutil.process_iter(["pid", "name"]) if p.info["name"] == FORK_TOKEN]
     assert not survivors, f"processes started by a submission outlived its grading: {survivors}"
 
     # the control: with the same tests decided inside the kernel, these bends do gain the points

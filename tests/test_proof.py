@@ -23,17 +23,19 @@ def test_each_exercise_has_enough_mutants_and_an_alternative(assignment):
 
 @pytest.mark.parametrize("session", SESSIONS, ids=[s.label for s in SESSIONS])
 def test_every_mutant_is_caught_and_every_alternative_keeps_full_marks(session):
-    """Also: the slice gives the source's solutions full marks (it kept every cell their tests need), and
-    after each candidate the source's solution passes again (the next candidate starts from a sound state)."""
+    """Also: the slice gives the source's solutions full marks (it kept every cell their tests need). Each
+    candidate starts where the source's solution passes (06's linear_probe mutants that train its encoder
+    in place need the fresh kernel of proof.grade_session)."""
     full = COURSE.assignment(session.base.name)
     assert len(session.base.notebook.cells) < len(full.notebook.cells)
     result, verdicts = proof.grade_session(session)
     bad = [(v.kind, v.exercise, v.description, v.failed, v.name_errors) for v in verdicts if not v.holds]
     assert not bad, f"what does not hold (kind, exercise, description, real failures, NameError-only failures): {bad}"
-    kinds = {(v.exercise, v.description) for v in verdicts if v.kind in ("mutant", "alternative")}
-    assert kinds == {(t.exercise, t.description) for t in session.trials}
-    assert sum(t.max_points for t in result.tests if "." not in t.grade_id) == \
-        sum(full.exercises[e].points for e in session.base.exercises)
+    kinds = [(v.exercise, v.description) for v in verdicts if v.kind in ("mutant", "alternative")]
+    assert kinds == [(t.exercise, t.description) for t in session.trials]
+    tried = {t.exercise for t in session.trials}
+    assert {t.grade_id for t in result.tests if "." not in t.grade_id} >= \
+        {t.grade_id for e in tried for t in full.exercises[e].tests}
 
 
 def test_sessions_cover_every_candidate_once():
