@@ -128,7 +128,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
         "positions and filters mixed up in the final reshape": mutate(
             "conv2d_im2col", ("out.view(N, n_filters, out_h, out_w)", "out.transpose(1, 2).reshape(N, n_filters, out_h, out_w)")),
         "forgets the bias": mutate(
-            "conv2d_im2col", ("    if bias is not None:\n        out = out + bias.view(1, -1, 1)\n", "")),
+            "conv2d_im2col", ("    if bias is not None:\n        out += bias.view(1, -1, 1)  # in place: no second tensor the size of the output\n", "")),
         "ignores the stride": mutate(
             "conv2d_im2col", (".unfold(2, kh, sh).unfold(3, kw, sw)", ".unfold(2, kh, 1).unfold(3, kw, 1)")),
         "ignores the padding": mutate("conv2d_im2col", ("F.pad(x, (pw, pw, ph, ph)).unfold", "x.unfold")),
