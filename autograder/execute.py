@@ -349,8 +349,8 @@ def append_error(cell, message: str) -> None:
 def execute(nb, tests: set[int], limits: Limits, env: dict, box: Sandbox,
             checks: dict[int, tuple[str, str]] | None = None, salt: int = 0) -> Execution:
     """Run ``nb`` in place (outputs are stored on its cells) in kernels inside ``box``; one :class:`CellRun`
-    per cell. ``checks``: cell index -> (test id, code) of the tests the checker decides once the notebook
-    has run, with seeds salted by ``salt``."""
+    per cell. ``checks``: cell index -> (test id, code) of the tests the checker decides, each right after
+    its cell ran, with seeds salted by ``salt``."""
     done = Execution([CellRun() for _ in nb.cells])
     asyncio.run(_execute(nb, tests, limits, env, box, done, checks or {}, salt))
     return done

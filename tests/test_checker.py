@@ -112,3 +112,21 @@ def test_checkers_are_reused_whatever_else_the_environment_holds():
         pass
     assert first is second and first.proc.poll() is None
     assert len(_pool) <= MAX_IDLE
+
+
+@pytest.mark.slow
+def test_a_test_is_decided_on_the_kernel_as_its_cell_left_it():
+    """The checker decides each test right after its cell ran, so a later cell's change (here, a function
+    defined again) is not what an earlier test sees."""
+    import nbformat
+
+    from autograder.execute import Limits, execute
+    from autograder.sandbox import sandbox
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code) for code in (
+        "def answer():\n    return 1", "x = answer()", "def answer():\n    return 2", "y = answer()")])
+    checks = {1: ("test_first", "assert answer() == 1, answer()"), 3: ("test_second", "assert answer() == 2, answer()")}
+    with sandbox("standard") as box:
+        runs = execute(nb, {1, 3}, Limits(cell_timeout=30, total_timeout=120), kernel_env("quick", "cpu", 1), box,
+                       checks).runs
+    assert [runs[1].decided, runs[3].decided] == [("passed", ""), ("passed", "")], [runs[1].decided, runs[3].decided]
