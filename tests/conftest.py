@@ -63,7 +63,10 @@ def pytest_runtest_logreport(report):
 def pytest_sessionfinish(session):
     out = os.environ.get("CNN_COURSE_WRITE_DURATIONS")
     if out and _spent and not hasattr(session.config, "workerinput"):  # the controller, or a run without -n
-        merged = {**_measured(), **{nodeid: round(seconds, 1) for nodeid, seconds in _spent.items()}}
+        # a whole run replaces the file (tests renamed or removed since drop out); a partial one updates it
+        options = session.config.option
+        whole = not (options.keyword or options.markexpr or options.file_or_dir)
+        merged = {**({} if whole else _measured()), **{nodeid: round(seconds, 1) for nodeid, seconds in _spent.items()}}
         Path(out).write_text(json.dumps(dict(sorted(merged.items())), indent=1) + "\n")
 
 
