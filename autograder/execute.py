@@ -230,14 +230,14 @@ async def _relay(client: _LimitedClient, comm_id: str, text: str, timeout: float
 
 
 async def _decide(check, client: _LimitedClient, comm_id: str, index: int, name: str, code: str, run: CellRun,
-                  limits: Limits, salt: int, watchdog: "_MemoryWatchdog") -> None:
+                  salt: int, watchdog: "_MemoryWatchdog") -> None:
     """Decide one test in the grader's checker right after its cell ran, so the kernel's state is what the
     notebook's order made it; a dead or stuck kernel ends with DeadKernelError once the verdict is kept."""
     if run.status in ("timeout", "crashed"):  # its visible part already stopped the kernel
         run.decided = ("error", run.message)
         return
     run.decided = await check.decide(code, name, salt,
-                                     lambda text: _relay(client, comm_id, text, limits.cell_timeout, watchdog))
+                                     lambda text: _relay(client, comm_id, text, client.timeout, watchdog))
     if run.decided[0] == "crashed":
         append_error(client.nb.cells[index], run.decided[1])
         raise DeadKernelError(run.decided[1])
@@ -309,7 +309,9 @@ async def _execute(nb, tests: set[int], limits: Limits, env: dict, box: Sandbox,
                     if i in checks and runs[i].decided is None:
                         current, deciding = None, i
                         check = check or stack.enter_context(checker(env))  # one per kernel, taken when first needed
-                        await _decide(check, client, comm_id, i, *checks[i], runs[i], limits, salt, watchdog)
+                        await _decide(check, client, comm_id, i, *checks[i], runs[i], salt, watchdog)
+                        if not await client.kc.is_alive():  # died after the check's last answer: not the next cell's doing
+                            raise DeadKernelError("the kernel died after the grader's check")
                         deciding = None
                 return runs
         except (CellTimeoutError, DeadKernelError) as err:

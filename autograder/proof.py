@@ -12,6 +12,7 @@ in turn, one exercise changed at a time, so a mutant is never "caught" by a neig
 """
 from __future__ import annotations
 
+import ast
 import copy
 import functools
 import importlib.util
@@ -26,9 +27,9 @@ from .assignment import Assignment
 from .course import Course, CourseError
 from .execute import Limits
 from .grade import Options, grade_one
-from .markers import Marker, cell_source, exercise_marker, marker_of, nbgrader_metadata
+from .markers import EXERCISE, TEST, Marker, cell_source, exercise_marker, marker_of, nbgrader_metadata
 from .results import Result
-from .slicing import graded_slice, reads_and_changes
+from .slicing import graded_slice, parse_cell, reads_and_changes
 from .submission import Submission
 
 MIN_MUTANTS = 5
@@ -111,7 +112,7 @@ class Verdict:
     description: str
     kind: str  # "mutant", "alternative" or "reference" (the source's solution, on the slice)
     failed: tuple[str, ...]  # the exercise's tests that failed, by a real failure (not a NameError)
-    name_errors: tuple[str, ...]  # failed only with a NameError: perhaps a cell the slice dropped
+    name_errors: tuple[str, ...]  # failed only with a NameError (perhaps a cell the slice dropped), or not run
 
     @property
     def holds(self) -> bool:
@@ -144,9 +145,14 @@ def _renamed(cell, suffix: str, code: str | None = None):
     marker = marker_of(cell)
     if marker is None:
         return out
-    body = cell_source(cell).split("\n", 1)[1] if code is None and "\n" in cell_source(cell) else code or ""
+    if code is None:  # the cell's own code, less its marker line (a marker kept only in metadata: all of it)
+        lines = cell_source(cell).splitlines(keepends=True)
+        first = next((i for i, line in enumerate(lines) if line.strip()), None)
+        marked = first is not None and (EXERCISE.match(lines[first]) or TEST.match(lines[first]))
+        code = "".join(lines[first + 1:] if marked else lines)
     header = exercise_marker(marker.grade_id + suffix) if marker.kind == "exercise" else \
-        f"# TEST: {marker.grade_id}{suffix} ({marker.points:g} points)"
+        f"# TEST: {marker.grade_id}{suffix} ({marker.points!r} points)"
+    body = code
     out.source = f"{header}\n{body}"
     renamed = Marker(marker.kind, marker.grade_id + suffix, marker.points)
     out.metadata["nbgrader"] = nbgrader_metadata(renamed)
@@ -170,15 +176,33 @@ class Session:
 
     @functools.cached_property
     def assignment(self) -> Assignment:
-        """The slice followed by every trial and restore, their markers renamed ``<id>.t<k>`` and ``<id>.s<k>``."""
+        """The slice, then for each trial: the span as the source has it (``<id>.p<k>``, before an exercise's
+        first trial in this kernel: it must pass when run again), a cell that forgets what the source's
+        exercise cell defined (a candidate that defines less, or fails to run, is not graded on the source's
+        code), the span with the candidate (``<id>.t<k>``), and the span as the source has it (``<id>.s<k>``)."""
         nb = copy.deepcopy(self.base.notebook)
         for k, trial in enumerate(self.trials):
             cells = [self.base.notebook.cells[i] for i in span(self.base, trial.exercise)]
-            first = self.base.exercises[trial.exercise].index
-            nb.cells += [_renamed(c, f".t{k}", trial.code if c is self.base.notebook.cells[first] else None)
-                         for c in cells]
+            exercise_cell = self.base.notebook.cells[self.base.exercises[trial.exercise].index]
+            if k == 0 or self.trials[k - 1].exercise != trial.exercise:
+                nb.cells += [_renamed(c, f".p{k}") for c in cells]
+            nb.cells.append(nbformat.v4.new_code_cell(
+                f"for __name in {sorted(top_level_names(exercise_cell.source))!r}:\n    globals().pop(__name, None)"))
+            nb.cells += [_renamed(c, f".t{k}", trial.code if c is exercise_cell else None) for c in cells]
             nb.cells += [_renamed(c, f".s{k}") for c in cells]
         return Assignment.parse(nb, self.base.name, self.base.path, self.base.delimiters)
+
+
+def top_level_names(code: str) -> set[str]:
+    """The names a cell binds at its top level: its functions, classes and assignments (not its imports: an
+    earlier cell of the lesson has them too)."""
+    tree = parse_cell(code)
+    names = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    for statement in tree.body:
+        if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return names
 
 
 def sessions(course: Course, name: str, exercises: set[str] | None = None, parts: int = 1) -> list[Session]:
@@ -221,8 +245,9 @@ def _verdict(session: Session, result: Result, exercise: str, graded_as: str, ki
     lost = {t.grade_id: t for t in result.tests if not t.passed}
     failures = [lost[t.grade_id] for t in session.assignment.exercises[graded_as].tests if t.grade_id in lost]
     # an undefined name may be a cell the slice wrongly dropped, so it proves nothing on its own (it may
-    # also follow a real failure: a hidden test reading what its failed visible test did not define)
-    real = [t for t in failures if "NameError" not in t.message]
+    # also follow a real failure: a hidden test reading what its failed visible test did not define); a test
+    # that never ran (the session's time limit, too many restarts) proves nothing either
+    real = [t for t in failures if "NameError" not in t.message and not t.message.startswith("not run")]
     suffix = graded_as.removeprefix(exercise)  # the trial's ".t3": reported by the tests' own names
 
     def named(tests) -> tuple[str, ...]:
@@ -234,9 +259,11 @@ def _verdict(session: Session, result: Result, exercise: str, graded_as: str, ki
 def grade_session(session: Session, options: Options = Options(profile="quick", device="cpu", limits=PROOF_LIMITS)
                   ) -> tuple[Result, list[Verdict]]:
     """The session's verdicts: the source's solutions on the slice (kind "reference"), then each candidate's.
-    A candidate after which the source's solution fails its tests (it changed, in place, state from before
-    its span: a model it trained) leaves an unsound kernel: the candidates after it are graded again, from
-    the start, in a fresh one."""
+    The kernel must be sound when a candidate starts: the source's span passes before an exercise's first
+    candidate and again after each one. When it does not (a candidate changed, in place, state from before
+    its span: a model it trained), or a candidate's tests were not run (the time limit, too many restarts),
+    the candidates from there on are graded again in a fresh kernel; in a fresh kernel the failure is the
+    proof's own, reported against the source's solution."""
     first, verdicts, pending = None, [], session.trials
     while True:
         part = Session(session.base, pending)
@@ -245,8 +272,24 @@ def grade_session(session: Session, options: Options = Options(profile="quick", 
             first = result
             verdicts += [_verdict(part, result, e, e, "reference", "the source's solution") for e in part.base.exercises]
         for k, trial in enumerate(pending):
-            verdicts.append(_verdict(part, result, trial.exercise, f"{trial.exercise}.t{k}", trial.kind, trial.description))
-            restored = _verdict(part, result, trial.exercise, f"{trial.exercise}.s{k}", "restore", "")
+            fresh = k == 0  # nothing but the slice ran in this kernel before this candidate
+            exercise = trial.exercise
+            if f"{exercise}.p{k}" in part.assignment.exercises:
+                again = _verdict(part, result, exercise, f"{exercise}.p{k}", "reference",
+                                 "the source's solution, its cells from the exercise to its last test run again")
+                if not again.holds and not fresh:
+                    pending = pending[k:]
+                    break
+                if not again.holds:
+                    verdicts.append(again)
+            graded = _verdict(part, result, exercise, f"{exercise}.t{k}", trial.kind, trial.description)
+            not_run = any(t.message.startswith("not run") for t in result.tests
+                          if t.grade_id in {x.grade_id for x in part.assignment.exercises[f"{exercise}.t{k}"].tests})
+            if not_run and not fresh:
+                pending = pending[k:]
+                break
+            verdicts.append(graded)
+            restored = _verdict(part, result, exercise, f"{exercise}.s{k}", "restore", "")
             if not restored.holds and k + 1 < len(pending):
                 pending = pending[k + 1:]
                 break
@@ -269,7 +312,7 @@ def prove(course: Course, name: str, exercises: set[str] | None = None, jobs: in
         for v in mine:
             if v.kind == "mutant":
                 status = f"caught by {', '.join(v.failed)}" if v.holds else \
-                    "NOT CAUGHT" + (f" (only NameError in {', '.join(v.name_errors)})" if v.name_errors else "")
+                    "NOT CAUGHT" + (f" (only NameError or not run in {', '.join(v.name_errors)})" if v.name_errors else "")
             else:
                 status = "full marks" if v.holds else f"LOST POINTS on {', '.join(v.failed + v.name_errors)}"
             log(f"  {'ok ' if v.holds else 'BAD'} {v.kind:<11} {v.description}: {status}")
