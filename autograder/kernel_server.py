@@ -24,12 +24,6 @@ def _namespace() -> dict:
 
 
 def _deref(data: dict):
-    if "$global" in data:
-        name = data["$global"]
-        namespace = _namespace()
-        if not isinstance(name, str) or name not in namespace:
-            raise NameError(f"name {name!r} is not defined")
-        return namespace[name]
     if data.get("$ref") not in _handles:
         raise wire.BadMessage("no such handle")
     return _handles[data["$ref"]]
@@ -102,9 +96,7 @@ def _answer(request: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
 
         return {"value": _ref(in_kernel(str(request.get("code")), request.get("name")))}, out
     target = _deref(request.get("target") or {})
-    if op == "get":
-        value, mutated = target, {}
-    elif op == "call":
+    if op == "call":
         value, mutated = _call(target, request, blobs)
     elif op == "getattr":
         value, mutated = getattr(target, str(request.get("name"))), {}

@@ -28,7 +28,7 @@ from .course import Course, CourseError
 from .execute import Limits
 from .grade import Options, grade_one
 from .markers import EXERCISE, TEST, Marker, cell_source, exercise_marker, marker_of, nbgrader_metadata
-from .results import Result
+from .results import Result, TestResult
 from .slicing import graded_slice, parse_cell, reads_and_changes
 from .submission import Submission
 
@@ -240,6 +240,11 @@ def _grade(session: Session, options: Options) -> Result:
         return grade_one(Submission("proof", path), extended, options)[0]
 
 
+def _never_ran(test: TestResult) -> bool:
+    """The grader did not get to run the test (the notebook's time limit, too many restarts)."""
+    return test.message.startswith("not run")
+
+
 def _verdict(session: Session, result: Result, exercise: str, graded_as: str, kind: str, description: str) -> Verdict:
     """What ``exercise``'s tests, renamed ``graded_as`` in the session's notebook, say about a candidate."""
     lost = {t.grade_id: t for t in result.tests if not t.passed}
@@ -247,7 +252,7 @@ def _verdict(session: Session, result: Result, exercise: str, graded_as: str, ki
     # an undefined name may be a cell the slice wrongly dropped, so it proves nothing on its own (it may
     # also follow a real failure: a hidden test reading what its failed visible test did not define); a test
     # that never ran (the session's time limit, too many restarts) proves nothing either
-    real = [t for t in failures if "NameError" not in t.message and not t.message.startswith("not run")]
+    real = [t for t in failures if "NameError" not in t.message and not _never_ran(t)]
     suffix = graded_as.removeprefix(exercise)  # the trial's ".t3": reported by the tests' own names
 
     def named(tests) -> tuple[str, ...]:
@@ -283,9 +288,8 @@ def grade_session(session: Session, options: Options = Options(profile="quick", 
                 if not again.holds:
                     verdicts.append(again)
             graded = _verdict(part, result, exercise, f"{exercise}.t{k}", trial.kind, trial.description)
-            not_run = any(t.message.startswith("not run") for t in result.tests
-                          if t.grade_id in {x.grade_id for x in part.assignment.exercises[f"{exercise}.t{k}"].tests})
-            if not_run and not fresh:
+            own = {t.grade_id for t in part.assignment.exercises[f"{exercise}.t{k}"].tests}
+            if not fresh and any(_never_ran(t) for t in result.tests if t.grade_id in own):
                 pending = pending[k:]
                 break
             verdicts.append(graded)

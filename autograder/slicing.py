@@ -1,4 +1,4 @@
-"""Cut an assignment down to what some of its graded cells need, so a round of the proof runs only that.
+"""Cut an assignment down to what some of its graded cells need, so a session of the proof runs only that.
 
 A code cell is kept if it is an exercise or test cell of the chosen exercises, or if it binds or changes a
 name that a kept cell after it reads. Names come from the syntax tree: no cell is executed to decide.
@@ -20,7 +20,7 @@ DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 @functools.lru_cache(maxsize=None)
 def parse_cell(code: str) -> ast.Module:
-    """A code cell's syntax tree, IPython magics turned into the calls they stand for (cached: every round
+    """A code cell's syntax tree, IPython magics turned into the calls they stand for (cached: every session
     slices the same cells; callers only read the tree)."""
     from IPython.core.inputtransformer2 import TransformerManager
 
@@ -78,7 +78,7 @@ def graded_slice(assignment: Assignment, exercises: frozenset | None = None,
                  also_reads: frozenset = frozenset()) -> Assignment:
     """The assignment cut to the exercise and test cells of `exercises` (all by default) and the earlier
     code cells they need, transitively: the lesson's figures and demos, and the other exercises' tests,
-    drop out, so a round runs in a fraction of the notebook's time. `also_reads`: names that code put in
+    drop out, so a proof session runs in a fraction of the notebook's time. `also_reads`: names that code put in
     place of an exercise reads (a mutant calling another exercise's class), kept defined too."""
     nb = copy.deepcopy(assignment.notebook)
     chosen = set(assignment.exercises) if exercises is None else set(exercises)

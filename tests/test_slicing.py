@@ -1,4 +1,4 @@
-"""The notebook slicer behind the proof's rounds: which names a cell reads and changes, and which cells a
+"""The notebook slicer behind the proof's sessions: which names a cell reads and changes, and which cells a
 slice keeps. No kernel: test_proof grades real slices (the source's solutions keep full marks in each session)."""
 import nbformat
 import pytest
