@@ -49,6 +49,15 @@ class _Channel:
     def __init__(self, read, write):
         self.read, self.write = read, write
         self.forbidden: list[tuple[tuple[str, ...], str]] = []
+        self.handles: set[int] = set()  # the kernel objects this test holds handles to
+
+    def release(self) -> None:
+        """Let the kernel forget the handles the test received (its models, its in_kernel objects), so that a
+        long session of tests does not keep every one of them alive."""
+        if self.handles:
+            with contextlib.suppress(KernelGone, Exception):
+                self.request({"op": "release", "refs": sorted(self.handles)}, [])
+            self.handles.clear()
 
     def send(self, *message) -> None:
         self.write.write(json.dumps(message) + "\n")
@@ -74,8 +83,9 @@ class _Channel:
             raise _rebuilt_error(answer["error"])
 
         def deref(data):
-            if "$ref" not in data:
+            if "$ref" not in data or not isinstance(data["$ref"], int):
                 raise wire.BadMessage("a kernel global where a handle may come")
+            self.handles.add(data["$ref"])
             return Remote(self, {"$ref": data["$ref"]}, str(data.get("type", "object")))
 
         value = wire.decode(answer.get("value"), answer_blobs, deref)
@@ -293,7 +303,11 @@ def _serve() -> None:
         if kind == "run":
             code, name, salt = rest
             channel.forbidden.clear()
-            channel.send("verdict", *_run_test(channel, code, name, int(salt)))
+            verdict = _run_test(channel, code, name, int(salt))
+            if verdict[0] != "crashed":
+                channel.release()
+            channel.handles.clear()
+            channel.send("verdict", *verdict)
         else:
             return
 

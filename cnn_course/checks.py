@@ -302,20 +302,30 @@ def check_calls_avoid(fn: Callable, operators: Iterable[str], name: str | None =
             _fail(name, f"uses {written} ({targets[id(obj)]}), which this exercise forbids", "write it from scratch")
 
 
-def in_kernel(code: str, name: str | None = None) -> Any:
-    """An object a test hands to the student's code (a function to differentiate, a transform), built where
-    that code runs: ``code`` is an expression (or, with ``name``, a block defining ``name``) over ``torch``,
-    ``np``, ``nn``, ``F`` and ``math``. Here it is simply built; a test the grader decides gets a handle to
-    the same object made inside the student's kernel, since only data crosses between them."""
+def made_here(code: str, name: str | None = None) -> Any:
+    """What ``code`` builds (an expression, or with ``name`` a block defining ``name``, over ``torch``, ``np``,
+    ``nn``, ``F``, ``math`` and ``torchvision``), built where the test runs: the test's own copy of what
+    :func:`in_kernel` builds for the student's code, to compute expected values with."""
     import math
 
     import torch
 
     namespace = {"torch": torch, "np": np, "nn": torch.nn, "F": torch.nn.functional, "math": math}
+    if "torchvision" in code:  # imported only when used: it costs seconds
+        import torchvision
+
+        namespace["torchvision"] = torchvision
     if name is None:
         return eval(compile(code, "<in_kernel>", "eval"), namespace)
     exec(compile(code, "<in_kernel>", "exec"), namespace)
     return namespace[name]
+
+
+def in_kernel(code: str, name: str | None = None) -> Any:
+    """An object a test hands to the student's code (a function to differentiate, a transform), built where
+    that code runs: ``code`` as :func:`made_here` reads it. Here it is simply built; a test the grader decides
+    gets a handle to the same object made inside the student's kernel, since only data crosses between them."""
+    return made_here(code, name)
 
 
 def twin_in_kernel(code: str, model) -> Any:

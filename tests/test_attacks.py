@@ -21,6 +21,7 @@ import psutil
 import pytest
 
 from autograder.assignment import Assignment
+from autograder.markers import marker_of
 from autograder.execute import Limits
 from autograder.grade import Options, grade_all
 from autograder.submission import Submission
@@ -194,15 +195,17 @@ def test_verdicts_are_decided_outside_the_kernel_however_it_is_bent(tmp_path):
     assert [r.score for r, _ in grade_all(subs, model, options)] == [12] * len(BENT)
 
 
-def test_02s_tests_decided_outside_the_kernel_give_an_input_transformer_nothing(tmp_path):
-    """02's release, untouched but for a cell that turns every test cell into `pass` (which scores 12/12 on
+@pytest.mark.parametrize("name", [a for a in COURSE.assignments()
+                                  if a != A and all(t.checked for t in COURSE.assignment(a).tests)])
+def test_tests_decided_outside_the_kernel_give_an_input_transformer_nothing(tmp_path, name):
+    """A release, untouched but for a cell that turns every test cell into `pass` (which scores 12/12 on
     00 decided in the kernel, test_verdicts_are_decided_outside_the_kernel_however_it_is_bent): every test of
-    02 is decided by the checker, so it gains nothing."""
-    name = "02_pooling"
+    an assignment the checker decides whole (02, 05) stays failed, so the bend gains nothing."""
     model = COURSE.assignment(name)
     release = read(COURSE.release_path(name))
-    bent = model.answered({"pool2d": "def pool2d(x, kernel_size, stride=None, padding=0, mode='max'):\n"
-                           "    raise NotImplementedError\n" + BENT["input_transformer"] + "\n"}, release)
+    bent = copy.deepcopy(release)  # the release's first exercise (a stub inside its def) installs the bend
+    first = next(c for c in bent.cells if c.cell_type == "code" and (m := marker_of(c)) and m.kind == "exercise")
+    first.source += "\n" + BENT["input_transformer"] + "\n"
     options = Options(profile="quick", device="cpu", jobs=1, limits=Limits(cell_timeout=60, total_timeout=600))
     results, _ = grade_notebooks({"bent": bent}, name, tmp_path, options)
     assert all(t.checked for t in model.tests)
