@@ -200,7 +200,8 @@ def test_verdicts_are_decided_outside_the_kernel_however_it_is_bent(tmp_path):
 def test_tests_decided_outside_the_kernel_give_an_input_transformer_nothing(tmp_path, name):
     """A release, untouched but for a cell that turns every test cell into `pass` (which scores 12/12 on
     00 decided in the kernel, test_verdicts_are_decided_outside_the_kernel_however_it_is_bent): every test of
-    an assignment the checker decides whole (02, 05) stays failed, so the bend gains nothing."""
+    an assignment the checker decides whole (all but 00, which the test above covers, and 04) stays failed, so
+    the bend gains nothing."""
     model = COURSE.assignment(name)
     release = read(COURSE.release_path(name))
     bent = copy.deepcopy(release)  # the release's first exercise (a stub inside its def) installs the bend
@@ -211,3 +212,26 @@ def test_tests_decided_outside_the_kernel_give_an_input_transformer_nothing(tmp_
     assert all(t.checked for t in model.tests)
     gained = {t["grade_id"] for t in results["bent"]["tests"] if t["passed"]}
     assert gained == set(), gained
+
+
+def test_a_probe_that_lies_about_an_untrained_encoder_gains_nothing(tmp_path):
+    """06's headline result (SimCLR's features beat random ones) is measured by the grader from the encoder's
+    weights alone: a notebook that never pretrains, and whose linear_probe passes its own tests but claims 99 %
+    for the notebook's SimCLR encoder, loses test_self_supervised_beats_random as well as the pretraining's."""
+    name = "06_self_supervised"
+    model = COURSE.assignment(name)
+    answers = model.solutions()
+    answers["pretrain_simclr"] = ("def pretrain_simclr(encoder, loader, epochs, *args, **kwargs):\n"
+                                  "    return {'loss': [2.0 - 0.01 * i for i in range(epochs * len(loader))]}\n")
+    answers["linear_probe"] = answers["linear_probe"] + (
+        "\n\n_honest_probe = linear_probe\n\n"
+        "def linear_probe(encoder, train, test, steps=200, lr=0.05):\n"
+        "    accuracy = _honest_probe(encoder, train, test, steps, lr)\n"
+        "    return 0.99 if encoder is globals().get('simclr_encoder') else accuracy\n")
+    liar = model.answered(answers, read(COURSE.release_path(name)))
+    options = Options(profile="quick", device="cpu", jobs=1, limits=Limits(cell_timeout=120, total_timeout=900))
+    results, _ = grade_notebooks({"liar": liar}, name, tmp_path, options)
+    failed = {t["grade_id"] for t in results["liar"]["tests"] if not t["passed"]}
+    assert failed == {"test_pretrain_simclr", "test_self_supervised_beats_random"}, results["liar"]["tests"]
+    message = next(t["message"] for t in results["liar"]["tests"] if t["grade_id"] == "test_self_supervised_beats_random")
+    assert "the grader's linear probe" in message, message
