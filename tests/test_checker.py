@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import pathlib
 
 import numpy as np
 import PIL.Image
@@ -47,6 +48,8 @@ def test_everything_a_test_compares_crosses_with_its_type():
     assert list(back[12]) == list(state) and all(torch.equal(back[12][k], state[k]) for k in state)
     image = PIL.Image.fromarray(np.arange(24, dtype=np.uint8).reshape(2, 4, 3))
     assert (np.asarray(round_trip(image)) == np.asarray(image)).all()
+    path = round_trip(pathlib.PurePosixPath("images") / "Bengal_107.jpg")
+    assert isinstance(path, pathlib.Path) and path == pathlib.Path("images/Bengal_107.jpg")
 
 
 def test_what_is_not_data_does_not_cross_without_a_handle():
