@@ -200,7 +200,7 @@ def test_verdicts_are_decided_outside_the_kernel_however_it_is_bent(tmp_path):
 def test_tests_decided_outside_the_kernel_give_an_input_transformer_nothing(tmp_path, name):
     """A release, untouched but for a cell that turns every test cell into `pass` (which scores 12/12 on
     00 decided in the kernel, test_verdicts_are_decided_outside_the_kernel_however_it_is_bent): every test of
-    an assignment the checker decides whole (all but 00, which the test above covers, and 04) stays failed, so
+    an assignment the checker decides whole (all but 00, which the test above covers) stays failed, so
     the bend gains nothing."""
     model = COURSE.assignment(name)
     release = read(COURSE.release_path(name))
