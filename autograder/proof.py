@@ -29,7 +29,7 @@ from .execute import Limits
 from .grade import Options, grade_one
 from .markers import EXERCISE, TEST, Marker, cell_source, exercise_marker, marker_of, nbgrader_metadata
 from .results import Result, TestResult
-from .slicing import graded_slice, parse_cell, reads_and_changes
+from .slicing import graded_slice, names_used, parse_cell, reads_and_changes
 from .submission import Submission
 
 MIN_MUTANTS = 5
@@ -130,11 +130,25 @@ def _sliced(full: Assignment, exercises: frozenset | None, also_reads: frozenset
 
 
 def span(assignment: Assignment, exercise: str) -> list[int]:
-    """The code cells a trial of ``exercise`` runs again: from its cell to its last test (the lesson's cells
-    between them may use it)."""
+    """The code cells a trial of ``exercise`` runs again: its cell, its tests, and the lesson's cells between
+    them that read (perhaps through an earlier such cell) what the exercise defines. A lesson cell that does
+    not depends on nothing a candidate changes: what it left in the kernel stands."""
     e = assignment.exercises[exercise]
-    last = max((t.index for t in e.tests), default=e.index)
-    return [i for i in range(e.index, last + 1) if assignment.notebook.cells[i].cell_type == "code"]
+    tests = {t.index for t in e.tests}
+    last = max(tests, default=e.index)
+    kept, changed = [e.index], top_level_names(cell_source(assignment.notebook.cells[e.index]))
+    for i in range(e.index + 1, last + 1):
+        cell = assignment.notebook.cells[i]
+        if cell.cell_type != "code":
+            continue
+        if i in tests:
+            kept.append(i)
+            continue
+        code = cell_source(cell)
+        if names_used(code) & changed:
+            kept.append(i)
+            changed |= reads_and_changes(code)[1]
+    return kept
 
 
 def _renamed(cell, suffix: str, code: str | None = None):
@@ -161,42 +175,65 @@ def _renamed(cell, suffix: str, code: str | None = None):
 
 @dataclass(frozen=True)
 class Session:
-    """The proof's work for one kernel: the slice runs once with the source's solutions; then each trial
-    runs its exercise's span again with the candidate in place, and the span once more as the source has
-    it. That last run's tests must pass, or the kernel's state is no longer sound and the next trial starts
-    in a fresh kernel (:func:`grade_session`), so a verdict is never a previous candidate's doing. A mutant
-    is thus graded by the same tests, the same checker and the same kernel as a student's notebook, at the
-    cost of its span, not of a kernel and the whole notebook."""
+    """The proof's work for one kernel: the slice runs once with the source's solutions; then, per exercise,
+    its span runs again as the source has it (it must pass when run twice), each candidate's span in turn,
+    and the span once more as the source has it. That last run's tests must pass, or some candidate changed
+    state from before its span (a model it trained in place) and the exercise's candidates after its first
+    are graded again in a fresh kernel (:func:`grade_session`), each followed by the source's span
+    (``careful``), so a verdict is never a previous candidate's doing. A mutant is thus graded by the same
+    tests, the same checker and the same kernel as a student's notebook, at the cost of its span, not of a
+    kernel and the whole notebook."""
     base: Assignment  # the slice
     trials: tuple[Trial, ...]
+    careful: frozenset[str] = frozenset()  # exercises whose source span runs after every candidate
 
     @property
     def label(self) -> str:
         return f"{self.base.name}: " + ", ".join(dict.fromkeys(t.exercise for t in self.trials))
 
+    def first_of_exercise(self, k: int) -> int:
+        """The position of the first trial of trial ``k``'s exercise in the run of trials ``k`` belongs to."""
+        while k > 0 and self.trials[k - 1].exercise == self.trials[k].exercise:
+            k -= 1
+        return k
+
+    def restores_after(self, k: int) -> bool:
+        trial = self.trials[k]
+        return trial.exercise in self.careful or k + 1 == len(self.trials) or \
+            self.trials[k + 1].exercise != trial.exercise
+
     @functools.cached_property
     def assignment(self) -> Assignment:
         """The slice, then for each trial: the span as the source has it (``<id>.p<k>``, before an exercise's
         first trial in this kernel: it must pass when run again), a cell that forgets what the source's
-        exercise cell defined (a candidate that defines less, or fails to run, is not graded on the source's
-        code), the span with the candidate (``<id>.t<k>``), and the span as the source has it (``<id>.s<k>``)."""
+        exercise cell and the previous candidate defined (a candidate that defines less, or fails to run, is
+        not graded on code that is not its own), the span with the candidate (``<id>.t<k>``), and, after the
+        exercise's last trial (after each, for a careful exercise), the span as the source has it
+        (``<id>.s<k>``)."""
         nb = copy.deepcopy(self.base.notebook)
         for k, trial in enumerate(self.trials):
             cells = [self.base.notebook.cells[i] for i in span(self.base, trial.exercise)]
             exercise_cell = self.base.notebook.cells[self.base.exercises[trial.exercise].index]
-            if k == 0 or self.trials[k - 1].exercise != trial.exercise:
+            forget = top_level_names(exercise_cell.source)
+            if self.first_of_exercise(k) == k:
                 nb.cells += [_renamed(c, f".p{k}") for c in cells]
+            else:
+                forget |= top_level_names(self.trials[k - 1].code)
             nb.cells.append(nbformat.v4.new_code_cell(
-                f"for __name in {sorted(top_level_names(exercise_cell.source))!r}:\n    globals().pop(__name, None)"))
+                f"for __name in {sorted(forget)!r}:\n    globals().pop(__name, None)"))
             nb.cells += [_renamed(c, f".t{k}", trial.code if c is exercise_cell else None) for c in cells]
-            nb.cells += [_renamed(c, f".s{k}") for c in cells]
+            if self.restores_after(k):
+                nb.cells += [_renamed(c, f".s{k}") for c in cells]
         return Assignment.parse(nb, self.base.name, self.base.path, self.base.delimiters)
 
 
 def top_level_names(code: str) -> set[str]:
     """The names a cell binds at its top level: its functions, classes and assignments (not its imports: an
     earlier cell of the lesson has them too)."""
-    tree = parse_cell(code)
+    try:
+        tree = parse_cell(code)
+    except SyntaxError:  # a candidate that does not parse binds nothing
+        return set()
     names = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
     for statement in tree.body:
         if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
@@ -265,40 +302,47 @@ def grade_session(session: Session, options: Options = Options(profile="quick", 
                   ) -> tuple[Result, list[Verdict]]:
     """The session's verdicts: the source's solutions on the slice (kind "reference"), then each candidate's.
     The kernel must be sound when a candidate starts: the source's span passes before an exercise's first
-    candidate and again after each one. When it does not (a candidate changed, in place, state from before
-    its span: a model it trained), or a candidate's tests were not run (the time limit, too many restarts),
-    the candidates from there on are graded again in a fresh kernel; in a fresh kernel the failure is the
-    proof's own, reported against the source's solution."""
-    first, verdicts, pending = None, [], session.trials
+    candidate and again after its last. When it does not after the last (a candidate changed, in place, state
+    from before its span: a model it trained), the exercise's candidates after its first are graded again in a
+    fresh kernel, the source's span after each; when that span fails before a candidate, or a candidate's
+    tests were not run (the time limit, too many restarts), the candidates from there on are. In a fresh
+    kernel a failure is the proof's own, reported against the source's solution."""
+    first, verdicts, part = None, [], Session(session.base, session.trials)
     while True:
-        part = Session(session.base, pending)
         result = _grade(part, options)
         if first is None:
             first = result
             verdicts += [_verdict(part, result, e, e, "reference", "the source's solution") for e in part.base.exercises]
-        for k, trial in enumerate(pending):
-            fresh = k == 0  # nothing but the slice ran in this kernel before this candidate
+        decided, again_from = [], None  # (trial position, verdict); where the next kernel starts, if anywhere
+        for k, trial in enumerate(part.trials):
+            fresh, start = k == 0, part.first_of_exercise(k)  # fresh: nothing but the slice ran before it
             exercise = trial.exercise
-            if f"{exercise}.p{k}" in part.assignment.exercises:
+            if start == k:
                 again = _verdict(part, result, exercise, f"{exercise}.p{k}", "reference",
                                  "the source's solution, its cells from the exercise to its last test run again")
                 if not again.holds and not fresh:
-                    pending = pending[k:]
+                    again_from = k
                     break
                 if not again.holds:
-                    verdicts.append(again)
-            graded = _verdict(part, result, exercise, f"{exercise}.t{k}", trial.kind, trial.description)
+                    decided.append((k, again))
             own = {t.grade_id for t in part.assignment.exercises[f"{exercise}.t{k}"].tests}
             if not fresh and any(_never_ran(t) for t in result.tests if t.grade_id in own):
-                pending = pending[k:]
+                again_from = min(k, start + 1)  # an unchecked candidate before it may be the cause
                 break
-            verdicts.append(graded)
-            restored = _verdict(part, result, exercise, f"{exercise}.s{k}", "restore", "")
-            if not restored.holds and k + 1 < len(pending):
-                pending = pending[k + 1:]
-                break
-        else:
+            decided.append((k, _verdict(part, result, exercise, f"{exercise}.t{k}", trial.kind, trial.description)))
+            if not part.restores_after(k) or _verdict(part, result, exercise, f"{exercise}.s{k}", "restore", "").holds:
+                continue
+            # some candidate left the kernel unsound: the one just graded, if it ran alone since a check
+            alone = exercise in part.careful or start == k
+            if alone and k + 1 == len(part.trials):
+                continue
+            again_from = k + 1 if alone else start + 1
+            part = Session(part.base, part.trials, part.careful | {exercise})
+            break
+        verdicts += [v for k, v in decided if again_from is None or k < again_from]
+        if again_from is None:
             return first, verdicts
+        part = Session(part.base, part.trials[again_from:], part.careful)
 
 
 def prove(course: Course, name: str, exercises: set[str] | None = None, jobs: int = 1,

@@ -58,3 +58,77 @@ def test_a_star_import_is_kept_whenever_a_kept_cell_reads_a_name():
     lesson = Assignment.parse(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]), "star")
     assert first_lines(graded_slice(lesson)) == [
         "from math import *", "# EXERCISE: root", "# TEST: test_root (1 points)"]
+
+
+def simulated_kernel(calls):
+    """proof._grade's stand-in: runs a session's notebook in order on a pretend kernel. A cell whose code says
+    WRONG fails its exercise's tests; CORRUPT passes them but, like a mutant that trains a shared model in
+    place, breaks every test run after it in that kernel."""
+    from autograder.markers import marker_of
+    from autograder.results import Result, TestResult
+
+    def grade(session, options):
+        calls.append([t.description for t in session.trials])
+        tests, code, corrupt = [], {}, False
+        for cell in session.assignment.notebook.cells:
+            marker = marker_of(cell)
+            if marker is not None and marker.kind == "exercise":
+                code[marker.grade_id.split(".")[0]] = cell.source
+            elif marker is not None:
+                exercise = "double" if "double" in marker.grade_id else "halve"
+                failed = corrupt or "WRONG" in code[exercise]
+                tests.append(TestResult(marker.grade_id, 0 if failed else 1, 1, not failed,
+                                        "AssertionError" if failed else ""))
+            corrupt = corrupt or "CORRUPT" in cell.source and marker is not None and marker.kind == "exercise"
+        return Result("proof", "lesson", None, 0.0, tuple(tests))
+    return grade
+
+
+def test_a_candidate_that_leaves_the_kernel_unsound_costs_no_later_verdict(monkeypatch):
+    """Candidates of an exercise run one after another; the source's span runs once after the last. When it
+    fails, the candidates after the first are graded again, each followed by the source's span, so the
+    correct-but-weakly-tested mutant after the corrupting one is reported as not caught, as it would be alone."""
+    from autograder import proof
+
+    calls = []
+    monkeypatch.setattr(proof, "_grade", simulated_kernel(calls))
+    trials = (proof.Trial("double", "mutant", "wrong", "def double(x):  # WRONG\n    return x"),
+              proof.Trial("double", "mutant", "corrupts", "def double(x):  # WRONG CORRUPT\n    return x"),
+              proof.Trial("double", "mutant", "right after all", "def double(x):\n    return x + x"),
+              proof.Trial("double", "alternative", "adds", "def double(x):\n    return x + x"),
+              proof.Trial("halve", "mutant", "halve wrong", "def halve(x):  # WRONG\n    return x"))
+    _, verdicts = proof.grade_session(proof.Session(lesson(), trials))
+    assert calls == [["wrong", "corrupts", "right after all", "adds", "halve wrong"],  # one kernel, optimistic
+                     ["corrupts", "right after all", "adds", "halve wrong"],           # again, checked after each
+                     ["right after all", "adds", "halve wrong"]]
+    graded = {v.description: v for v in verdicts if v.kind in ("mutant", "alternative")}
+    assert list(graded) == [t.description for t in trials]
+    assert [graded[d].holds for d in graded] == [True, True, False, True, True]
+    assert all(v.holds for v in verdicts if v.kind == "reference")
+
+
+def test_sound_candidates_cost_one_kernel_and_one_source_span_per_exercise(monkeypatch):
+    from autograder import proof
+
+    calls = []
+    monkeypatch.setattr(proof, "_grade", simulated_kernel(calls))
+    trials = tuple(proof.Trial("double", "mutant", f"wrong {k}", f"def double(x):  # WRONG\n    return x * {k}")
+                   for k in range(3))
+    session = proof.Session(lesson(), trials)
+    _, verdicts = proof.grade_session(session)
+    assert len(calls) == 1 and all(v.holds for v in verdicts)
+    graded_ids = [e for e in session.assignment.exercises if "." in e]
+    assert graded_ids == ["double.p0", "double.t0", "double.t1", "double.t2", "double.s2"]
+
+
+def test_a_trial_reruns_only_the_lesson_cells_that_read_the_exercise():
+    from autograder import proof
+
+    cells = ["import torch", "# EXERCISE: double\ndef double(x):\n    return 2 * x",
+             "# TEST: test_double (1 points)\nassert double(1) == 2",
+             "slow = sum(range(10))",                        # reads nothing the exercise defines
+             "doubled = double(torch.ones(2))",              # reads it
+             "total = doubled.sum()",                        # reads what a kept cell changed
+             "# TEST: test_total (1 points)\nassert total == 4"]
+    a = Assignment.parse(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]), "lesson")
+    assert proof.span(a, "double") == [1, 2, 4, 5, 6]
