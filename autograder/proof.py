@@ -176,13 +176,12 @@ def _renamed(cell, suffix: str, code: str | None = None):
 @dataclass(frozen=True)
 class Session:
     """The proof's work for one kernel: the slice runs once with the source's solutions; then, per exercise,
-    its span runs again as the source has it (it must pass when run twice), each candidate's span in turn,
-    and the span once more as the source has it. That last run's tests must pass, or some candidate changed
-    state from before its span (a model it trained in place) and the exercise's candidates after its first
-    are graded again in a fresh kernel (:func:`grade_session`), each followed by the source's span
-    (``careful``), so a verdict is never a previous candidate's doing. A mutant is thus graded by the same
-    tests, the same checker and the same kernel as a student's notebook, at the cost of its span, not of a
-    kernel and the whole notebook."""
+    each candidate's span in turn and the span once more as the source has it. That last run's tests must
+    pass, or the span cannot run twice or some candidate changed state from before its span (a model it
+    trained in place), and the exercise's candidates are graded again in a fresh kernel
+    (:func:`grade_session`), ``careful``: the source's span before the first and after each, so a verdict is
+    never a previous candidate's doing. A mutant is thus graded by the same tests, the same checker and the
+    same kernel as a student's notebook, at the cost of its span, not of a kernel and the whole notebook."""
     base: Assignment  # the slice
     trials: tuple[Trial, ...]
     careful: frozenset[str] = frozenset()  # exercises whose source span runs after every candidate
@@ -204,8 +203,8 @@ class Session:
 
     @functools.cached_property
     def assignment(self) -> Assignment:
-        """The slice, then for each trial: the span as the source has it (``<id>.p<k>``, before an exercise's
-        first trial in this kernel: it must pass when run again), a cell that forgets what the source's
+        """The slice, then for each trial: the span as the source has it (``<id>.p<k>``, before a careful
+        exercise's first trial: it must pass when run again), a cell that forgets what the source's
         exercise cell and the previous candidate defined (a candidate that defines less, or fails to run, is
         not graded on code that is not its own), the span with the candidate (``<id>.t<k>``), and, after the
         exercise's last trial (after each, for a careful exercise), the span as the source has it
@@ -216,7 +215,8 @@ class Session:
             exercise_cell = self.base.notebook.cells[self.base.exercises[trial.exercise].index]
             forget = top_level_names(exercise_cell.source)
             if self.first_of_exercise(k) == k:
-                nb.cells += [_renamed(c, f".p{k}") for c in cells]
+                if trial.exercise in self.careful:
+                    nb.cells += [_renamed(c, f".p{k}") for c in cells]
             else:
                 forget |= top_level_names(self.trials[k - 1].code)
             nb.cells.append(nbformat.v4.new_code_cell(
@@ -301,12 +301,12 @@ def _verdict(session: Session, result: Result, exercise: str, graded_as: str, ki
 def grade_session(session: Session, options: Options = Options(profile="quick", device="cpu", limits=PROOF_LIMITS)
                   ) -> tuple[Result, list[Verdict]]:
     """The session's verdicts: the source's solutions on the slice (kind "reference"), then each candidate's.
-    The kernel must be sound when a candidate starts: the source's span passes before an exercise's first
-    candidate and again after its last. When it does not after the last (a candidate changed, in place, state
-    from before its span: a model it trained), the exercise's candidates after its first are graded again in a
-    fresh kernel, the source's span after each; when that span fails before a candidate, or a candidate's
-    tests were not run (the time limit, too many restarts), the candidates from there on are. In a fresh
-    kernel a failure is the proof's own, reported against the source's solution."""
+    The kernel must be sound when a candidate starts: the source's span passes again after an exercise's last
+    candidate. When it does not (the span cannot run twice, or a candidate changed, in place, state from
+    before its span: a model it trained), or a candidate's tests were not run (the time limit, too many
+    restarts), the exercise's candidates are graded again in a fresh kernel, carefully: the source's span
+    before the first and after each; when it fails there, the candidates after it are. In a fresh kernel a
+    failure is the proof's own, reported against the source's solution."""
     first, verdicts, part = None, [], Session(session.base, session.trials)
     while True:
         result = _grade(part, options)
@@ -317,7 +317,7 @@ def grade_session(session: Session, options: Options = Options(profile="quick", 
         for k, trial in enumerate(part.trials):
             fresh, start = k == 0, part.first_of_exercise(k)  # fresh: nothing but the slice ran before it
             exercise = trial.exercise
-            if start == k:
+            if start == k and exercise in part.careful:
                 again = _verdict(part, result, exercise, f"{exercise}.p{k}", "reference",
                                  "the source's solution, its cells from the exercise to its last test run again")
                 if not again.holds and not fresh:
@@ -327,16 +327,18 @@ def grade_session(session: Session, options: Options = Options(profile="quick", 
                     decided.append((k, again))
             own = {t.grade_id for t in part.assignment.exercises[f"{exercise}.t{k}"].tests}
             if not fresh and any(_never_ran(t) for t in result.tests if t.grade_id in own):
-                again_from = min(k, start + 1)  # an unchecked candidate before it may be the cause
+                again_from = k if exercise in part.careful else start  # an unchecked candidate may be the cause
+                part = Session(part.base, part.trials, part.careful | {exercise})
                 break
             decided.append((k, _verdict(part, result, exercise, f"{exercise}.t{k}", trial.kind, trial.description)))
             if not part.restores_after(k) or _verdict(part, result, exercise, f"{exercise}.s{k}", "restore", "").holds:
                 continue
-            # some candidate left the kernel unsound: the one just graded, if it ran alone since a check
-            alone = exercise in part.careful or start == k
-            if alone and k + 1 == len(part.trials):
+            # the span cannot run again, or a candidate left the kernel unsound: in a careful exercise, the one
+            # just graded (those after it are graded again); otherwise any of them (all are)
+            careful = exercise in part.careful
+            if careful and k + 1 == len(part.trials):
                 continue
-            again_from = k + 1 if alone else start + 1
+            again_from = k + 1 if careful else start
             part = Session(part.base, part.trials, part.careful | {exercise})
             break
         verdicts += [v for k, v in decided if again_from is None or k < again_from]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from autograder.course import REPO_ROOT, Course
 
-from . import classroom, gpu, grading, machine, notebooks, reference, report, targets, testsuite
+from . import classroom, gpu, grading, kernels, machine, notebooks, reference, report, targets, testsuite
 
 MIN_ROUNDS = 2  # rounds always run (without --repeats); more only within --budget-min
 RESERVE_S = 60  # kept for the reference operators, the GPU check and the report
@@ -134,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
 
     log("4. reference operators vs PyTorch")
     result["reference"] = reference.measure(course, runs=5 * repeats, quick=args.quick, log=log)
+    log("7. a kernel's start-up and imports")
+    result["kernels"] = kernels.measure(levels=("standard",), runs=1, log=log) if args.quick else kernels.measure(log=log)
     log("5. GPU")
     result["gpu"] = gpu.measure(course, assignments, log=log)
 

@@ -151,6 +151,7 @@ def markdown(r: dict) -> str:
             metrics = "<br>".join(run["printed_metrics"])
             out.append(f"| {run['assignment']} | {_n(run['seconds'])} s | {metrics} | {notes} |")
     out += class_section(r.get("class"))
+    out += kernel_section(r.get("kernels"))
     out += ["", "## Running it", "",
             "`./run.sh bench` (or `python -m benchmarks`) writes this file and `benchmarks.json`. Options: "
             "`--repeats N` (runs per measurement, default 3), `--jobs 1,2,4` (our grader's levels; default 1, 2 "
@@ -160,6 +161,26 @@ def markdown(r: dict) -> str:
             "submissions, about a minute each on 2 cores), `--class-only` (section 6 alone, the other sections kept). On a busy machine (load average "
             "above half the cores at the start, said at the top) run it again later."]
     return "\n".join(out) + "\n"
+
+
+def kernel_section(k: dict | None) -> list[str]:
+    out = ["", "## 7. A kernel's start-up and imports", ""]
+    if not k:
+        return out + ["Not measured in this run."]
+    out += ["Each sample: a fresh sandbox and kernel, started as the grader starts one; seconds until it answers, then "
+            "each import in turn in that kernel (each counts only what the earlier ones had not loaded). Median of "
+            f"{k['rows'][0].get('runs', '—')} kernels per level. This is what a warm pool of pre-started kernels could "
+            "take off each submission, and what a proof session pays once.", "",
+            "| sandbox | ready | " + " | ".join(f"`{name}`" for name in k["imports"]) + " | total |",
+            "|---|---|" + "---|" * len(k["imports"]) + "---|"]
+    for row in k["rows"]:
+        if "unavailable" in row:
+            out.append(f"| {row['level']} | not available here: {row['unavailable']} |" + " |" * (len(k["imports"]) + 1))
+            continue
+        steps = row["seconds"]
+        out.append(f"| {row['level']} | {_n(steps['ready'], 2)} s | " +
+                   " | ".join(f"{_n(steps[name], 2)} s" for name in k["imports"]) + f" | {_n(row['total'], 2)} s |")
+    return out
 
 
 def class_section(c: dict | None) -> list[str]:

@@ -338,6 +338,33 @@ def twin_in_kernel(code: str, model) -> Any:
     return twin.train(model.training)
 
 
+_SWAP = """
+def _swap(name, value, present):
+    from IPython import get_ipython
+    names = get_ipython().user_ns
+    old = (name in names, names.get(name))
+    if present:
+        names[name] = value
+    else:
+        names.pop(name, None)
+    return old
+"""
+
+
+@contextlib.contextmanager
+def standing_in(name: str, code: str, code_name: str | None = None):
+    """While the block runs, the notebook's ``name`` is the object ``code`` builds (as :func:`in_kernel` builds
+    it, where the student's code runs): a test of one function runs with a reference helper in place of the
+    student's, so a wrong helper costs points once, in its own test. Afterwards the name is put back, or
+    removed again if the notebook had none."""
+    swap = in_kernel(_SWAP, "_swap")
+    had, old = swap(name, in_kernel(code, code_name), True)
+    try:
+        yield
+    finally:
+        swap(name, old, had)
+
+
 def check_source_avoids(fn: Callable, patterns: Iterable[str], name: str | None = None) -> None:
     """Fail when ``fn`` uses an operator whose name matches one of ``patterns`` (regular expressions, matched
     against what the code refers to, as written and as resolved: ``F.max_pool2d`` and

@@ -15,7 +15,8 @@ import pytest
 from conftest import ASSIGNMENTS, COURSE, ROOT, read
 
 SECTIONS = ["## Machine", "## Targets", "## 1. Notebooks", "## 2. Grading a class", "## 3. Grader overhead",
-            "## 4. Reference operators vs PyTorch", "## 5. GPU", "## 6. A generated class"]
+            "## 4. Reference operators vs PyTorch", "## 5. GPU", "## 6. A generated class",
+            "## 7. A kernel's start-up"]
 STATUSES = {"met", "missed", "not measured", "see GPU section"}
 
 
@@ -56,6 +57,9 @@ def check_reference_and_gpu(data):
     assert {r["shape"] for r in rows} == {"small"}  # --quick: small shapes only
     for row in rows:  # measured, or skipped with a reason (an assignment still being written)
         assert (row["ratio"] is not None and row["ratio"] > 0) or row["note"], row
+    [kernel] = data["kernels"]["rows"]  # --quick: the default sandbox level, one kernel
+    assert kernel["level"] == "standard" and set(kernel["seconds"]) == {"ready", *data["kernels"]["imports"]}
+    assert all(s > 0 for s in kernel["seconds"].values()) and kernel["total"] >= kernel["seconds"]["torch"]
     if not data["machine"]["gpu"]:
         assert data["gpu"] == {"available": False, "note": "no GPU on this machine", "runs": []}
 

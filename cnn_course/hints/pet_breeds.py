@@ -48,3 +48,17 @@ def snapshot(module):
 
 def moved(before, module):
     return max(float((b - p.detach()).abs().max()) for b, p in zip(before, module.parameters()))
+
+
+def seeded_learner(seed):
+    """A ResNet-18 Learner over one photo per breed, its random weights drawn from ``seed``: built from the same
+    seed where the test runs and where the student's code runs, it is the same network on both sides."""
+    from fastai.vision.all import (CategoryBlock, DataBlock, ImageBlock, RegexLabeller, Resize, resnet18, using_attr,
+                                   vision_learner)
+    files = _data.pets_sample_files()[::10]
+    dls = DataBlock(blocks=(ImageBlock, CategoryBlock), get_items=lambda _: files,
+                    splitter=lambda items: (list(range(len(items))), [0]),
+                    get_y=using_attr(RegexLabeller(r"^(.+)_\d+\.jpg$"), "name"), item_tfms=Resize(40)
+                    ).dataloaders(_data.PETS_SAMPLE, bs=8, num_workers=0)
+    _torch.random.manual_seed(seed)
+    return vision_learner(dls, resnet18, pretrained=False)
