@@ -63,16 +63,19 @@ def mutate(exercise: str, *edits) -> Edit:
 
 @dataclass(frozen=True)
 class Candidates:
-    """An assignment's mutants and alternatives, as code: exercise -> {description: cell body}."""
+    """An assignment's mutants and alternatives, as code: exercise -> {description: cell body}; ``careful``:
+    the exercises whose candidates change what came before their cells (a model trained in place), graded
+    carefully from the start instead of after a failed check (the file's ``CAREFUL``: only a saving)."""
     mutants: dict[str, dict[str, str]]
     alternatives: dict[str, dict[str, str]]
+    careful: frozenset[str] = frozenset()
 
     def problems(self, assignment: Assignment) -> list[str]:
         """What the course's standard asks and this file lacks: five mutants and an alternative per exercise."""
         found = [f"{e}: {len(self.mutants.get(e, {}))} mutants, at least {MIN_MUTANTS} needed"
                  for e in assignment.exercises if len(self.mutants.get(e, {})) < MIN_MUTANTS]
         found += [f"{e}: no alternative correct solution" for e in assignment.exercises if not self.alternatives.get(e)]
-        unknown = (set(self.mutants) | set(self.alternatives)) - set(assignment.exercises)
+        unknown = (set(self.mutants) | set(self.alternatives) | self.careful) - set(assignment.exercises)
         return found + [f"{e}: not an exercise of {assignment.name}" for e in sorted(unknown)]
 
 
@@ -94,7 +97,8 @@ def load_candidates(course: Course, name: str) -> Candidates:
                            if isinstance(code, Edit) else code for description, code in entries.items()}
                 for exercise, entries in table.items()}
 
-    return Candidates(resolved(module.MUTANTS), resolved(getattr(module, "ALTERNATIVES", {})))
+    return Candidates(resolved(module.MUTANTS), resolved(getattr(module, "ALTERNATIVES", {})),
+                      frozenset(getattr(module, "CAREFUL", ())))
 
 
 @dataclass(frozen=True)
@@ -262,7 +266,7 @@ def sessions(course: Course, name: str, exercises: set[str] | None = None, parts
         chosen = tuple(t for e in full.exercises if e in group for t in trials[e])
         # a candidate may read what the source's solution does not (another exercise's class): keep it defined
         reads = frozenset().union(*(reads_and_changes(t.code)[0] for t in chosen))
-        work.append(Session(_sliced(full, frozenset(group), reads), chosen))
+        work.append(Session(_sliced(full, frozenset(group), reads), chosen, candidates.careful & set(group)))
     return work
 
 
@@ -307,7 +311,7 @@ def grade_session(session: Session, options: Options = Options(profile="quick", 
     restarts), the exercise's candidates are graded again in a fresh kernel, carefully: the source's span
     before the first and after each; when it fails there, the candidates after it are. In a fresh kernel a
     failure is the proof's own, reported against the source's solution."""
-    first, verdicts, part = None, [], Session(session.base, session.trials)
+    first, verdicts, part = None, [], session
     while True:
         result = _grade(part, options)
         if first is None:

@@ -25,7 +25,7 @@ def test_each_exercise_has_enough_mutants_and_an_alternative(assignment):
 def test_every_mutant_is_caught_and_every_alternative_keeps_full_marks(session):
     """Also: the slice gives the source's solutions full marks (it kept every cell their tests need). Each
     candidate starts where the source's solution passes (06's linear_probe mutants that train its encoder
-    in place need the fresh kernel of proof.grade_session)."""
+    in place are graded carefully, proof.grade_session)."""
     full = COURSE.assignment(session.base.name)
     assert len(session.base.notebook.cells) < len(full.notebook.cells)
     result, verdicts = proof.grade_session(session)

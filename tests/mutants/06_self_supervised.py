@@ -8,6 +8,10 @@ numpy as np, nn, F, torchvision, cnn_course, data, plots, master_bar and progres
 
 from autograder.proof import mutate
 
+# linear_probe's mutants that fine-tune or freeze the encoder change the notebook's encoders in place: the proof
+# grades them carefully from the start (the source's cells again after each) instead of finding out first
+CAREFUL = {"linear_probe"}
+
 _ROTATED = "torch.cat([torch.rot90(x, k, dims=(2, 3)) for k in range(4)])"
 _VIEW1 = "view1 = torch.stack([transform(im) for im in img])"
 _VIEW2 = "view2 = torch.stack([transform(im) for im in img])"
