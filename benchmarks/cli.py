@@ -13,7 +13,7 @@ from autograder.course import REPO_ROOT, Course
 
 from . import classroom, gpu, grading, kernels, machine, notebooks, reference, report, targets, testsuite
 
-MIN_ROUNDS = 2  # rounds always run (without --repeats); more only within --budget-min
+MIN_ROUNDS = 1  # rounds always run (without --repeats); more only within --budget-min
 RESERVE_S = 60  # kept for the reference operators, the GPU check and the report
 
 
@@ -42,7 +42,7 @@ def parser() -> argparse.ArgumentParser:
                    help="--jobs levels of our grader, comma-separated (default: 1,2 and doubling up to the cores)")
     p.add_argument("--assignments", nargs="+", help="source notebooks to execute (default: all)")
     p.add_argument("--budget-min", type=float, default=10,
-                   help="without --repeats: after 2 rounds, start another only if the benchmark stays under this "
+                   help="without --repeats: after the first round, start another only if the benchmark stays under this "
                         "many minutes (default 10)")
     p.add_argument("--with-tests", action="store_true", help="also time the whole test command (minutes)")
     p.add_argument("--test-seconds", type=float, help="the test command's time, measured elsewhere, for the targets")
