@@ -135,8 +135,8 @@ def _sliced(full: Assignment, exercises: frozenset | None, also_reads: frozenset
 
 def span(assignment: Assignment, exercise: str) -> list[int]:
     """The code cells a trial of ``exercise`` runs again: its cell, its tests, and the lesson's cells between
-    them that read (perhaps through an earlier such cell) what the exercise defines. A lesson cell that does
-    not depends on nothing a candidate changes: what it left in the kernel stands."""
+    them that read (perhaps through an earlier such cell) what the exercise defines. The other lesson cells
+    depend on nothing a candidate changes: what they left in the kernel stands."""
     e = assignment.exercises[exercise]
     tests = {t.index for t in e.tests}
     last = max(tests, default=e.index)
