@@ -135,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     log("4. reference operators vs PyTorch")
     result["reference"] = reference.measure(course, runs=5 * repeats, quick=args.quick, log=log)
     log("7. a kernel's start-up and imports")
-    result["kernels"] = kernels.measure(levels=("standard",), runs=1, log=log) if args.quick else kernels.measure(log=log)
+    result["kernels"] = kernels.measure(levels=("standard",), runs=1, imports=kernels.IMPORTS[:1], log=log) \
+        if args.quick else kernels.measure(runs=2, log=log)
     log("5. GPU")
     result["gpu"] = gpu.measure(course, assignments, log=log)
 

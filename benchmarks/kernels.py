@@ -23,7 +23,7 @@ IMPORTS = [("torch", "import torch"),
            ("fastai", "from fastai.vision.all import *")]
 
 
-async def _sample(level: str) -> dict[str, float]:
+async def _sample(level: str, imports) -> dict[str, float]:
     with sandbox(level) as box:
         km = box.kernel_manager()
         began = time.perf_counter()
@@ -34,7 +34,7 @@ async def _sample(level: str) -> dict[str, float]:
         try:
             await client.wait_for_ready(timeout=120)
             seconds = {"ready": time.perf_counter() - began}
-            for name, statement in IMPORTS:
+            for name, statement in imports:
                 began = time.perf_counter()
                 reply = await client.execute_interactive(statement, store_history=False, timeout=300,
                                                          output_hook=lambda msg: None)
@@ -47,17 +47,17 @@ async def _sample(level: str) -> dict[str, float]:
             await km.shutdown_kernel(now=True)
 
 
-def measure(levels=("none", "standard", "strict"), runs: int = 3, log=print) -> dict:
+def measure(levels=("none", "standard", "strict"), runs: int = 3, imports=IMPORTS, log=print) -> dict:
     """Median seconds per step and level, over ``runs`` fresh kernels each; a level this machine cannot
     build is reported as such."""
     rows = []
     for level in levels:
         try:
-            samples = [asyncio.run(_sample(level)) for _ in range(runs)]
+            samples = [asyncio.run(_sample(level, imports)) for _ in range(runs)]
         except SandboxUnavailable as err:
             rows.append({"level": level, "unavailable": str(err)})
             continue
         steps = {step: round(median([s[step] for s in samples]), 2) for step in samples[0]}
         rows.append({"level": level, "runs": runs, "seconds": steps, "total": round(sum(steps.values()), 2)})
         log(f"  {level}: " + ", ".join(f"{k} {v:.2f} s" for k, v in steps.items()))
-    return {"rows": rows, "imports": [name for name, _ in IMPORTS]}
+    return {"rows": rows, "imports": [name for name, _ in imports]}
