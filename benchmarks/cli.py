@@ -139,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.quick else kernels.measure(runs=2, log=log)
     log("5. GPU")
     result["gpu"] = gpu.measure(course, assignments, log=log)
+    result["settings"]["sections_s"] = round(time.perf_counter() - began, 1)  # before --class and --with-tests
 
     if args.class_size:
         result["class"] = measure_class(args.class_size, log)

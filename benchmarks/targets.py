@@ -8,6 +8,7 @@ GRADER_OVERHEAD = 2.0
 DASK_OVERHEAD = 1.05
 SANDBOX_OVERHEAD = 1.10
 REFERENCE_RATIO = 3.0
+BENCHMARK_MIN = 10
 
 
 def check(target: str, measured, limit: float, unit: str, higher_is_better: bool = False, note: str = "") -> dict:
@@ -28,6 +29,9 @@ def evaluate(report: dict) -> list[dict]:
     tests = report.get("tests") or {}
     rows.append(check("whole test command (`./run.sh test`) on this machine", tests.get("seconds"), TEST_COMMAND_S,
                       " s", note=tests.get("note", "")))
+    sections = (report.get("settings") or {}).get("sections_s")
+    rows.append(check("the benchmark itself, sections 1-5 and 7 (`./run.sh bench`)", sections and round(sections / 60, 1),
+                      BENCHMARK_MIN, " min"))
     for nb in report.get("notebooks", []):
         rows.append(check(f"{nb['assignment']}: quick profile, plain execution", nb["plain_median_s"],
                           NOTEBOOK_QUICK_S, " s", note="; ".join(nb["notes"])))
