@@ -68,8 +68,9 @@ BUSY = f"""() => {{ {PANEL} const k = w.sessionContext.session.kernel;
   return k.status !== 'idle' || w.content.widgets.some(c => c.model.type === 'code' &&
     (c.model.executionState === 'running' || c.node.classList.contains('jp-mod-pending'))); }}"""
 NOTEBOOK = f"() => {{ {PANEL} return w.context.model.toJSON(); }}"
-# scroll each listed cell into view, then describe what its outputs rendered
-RENDERED = f"""async (indices) => {{ {PANEL} const nb = w.content, seen = {{}};
+# scroll each listed cell into view, wait until its outputs show (media: a decoded image or a progress bar; else
+# any text), then describe what they rendered
+RENDERED = f"""async ({{indices, media}}) => {{ {PANEL} const nb = w.content, seen = {{}};
   for (const i of indices) {{
     await nb.scrollToItem(i, 'center');
     const cell = nb.widgets[i];
@@ -77,7 +78,9 @@ RENDERED = f"""async (indices) => {{ {PANEL} const nb = w.content, seen = {{}};
     while (Date.now() < until) {{
       imgs = Array.from(cell.node.querySelectorAll('.jp-OutputArea-output img'));
       bars = Array.from(cell.node.querySelectorAll('.jp-OutputArea-output .widget-progress, .jp-OutputArea-output progress'));
-      if (imgs.every(im => im.complete && im.naturalWidth > 0) && (imgs.length || bars.length)) break;
+      const area = cell.node.querySelector('.jp-Cell-outputArea');
+      if (media ? imgs.every(im => im.complete && im.naturalWidth > 0) && (imgs.length || bars.length)
+                : !!(area && area.innerText.trim())) break;
       await new Promise(r => setTimeout(r, 200));
     }}
     seen[i] = {{images: imgs.filter(im => im.complete && im.naturalWidth > 0).length, bars: bars.length,
@@ -203,7 +206,7 @@ def screenshot_first_figure(page, cells, name: str) -> bool:
     if first is None:
         return False
     SCREENSHOTS.mkdir(exist_ok=True)
-    page.evaluate(RENDERED, [first])  # scrolled into view, decoded
+    page.evaluate(RENDERED, {"indices": [first], "media": True})  # scrolled into view, decoded
     image = page.evaluate_handle(f"() => {{ {PANEL} return w.content.widgets[{first}].node.querySelector('.jp-OutputArea-output img'); }}")
     image.as_element().screenshot(path=str(SCREENSHOTS / name))
     return (SCREENSHOTS / name).stat().st_size > 1000
@@ -227,7 +230,7 @@ def test_source_notebook_runs_all_in_jupyterlab(assignment, lab, page):
             for i in code}
     bars = {i: n for i, n in bars.items() if n}
     assert figures, f"{assignment} draws no figure"
-    seen = page.evaluate(RENDERED, sorted({*figures, *bars}))
+    seen = page.evaluate(RENDERED, {"indices": sorted({*figures, *bars}), "media": True})
     not_drawn = {first_line(cells[i]): (seen[str(i)]["images"], n) for i, n in figures.items() if seen[str(i)]["images"] < n}
     assert not not_drawn, f"figures not rendered as images (rendered, expected): {not_drawn}"
     no_bar = [first_line(cells[i]) for i in bars if not seen[str(i)]["bars"]]
@@ -264,7 +267,7 @@ def test_release_notebook_says_which_function_is_not_written(assignment, lab, pa
     # the unwritten function (or method) is one the test's exercise cell defines
     defined = set(re.findall(r"^\s*(?:def|class)\s+(\w+)", exercise.source, re.M)) | {exercise.name}
     assert named[1].split(".")[0] in defined or named[1].split(".")[-1] in defined, (named[1], exercise.name)
-    shown = page.evaluate(RENDERED, [first_test])[str(first_test)]["text"]
+    shown = page.evaluate(RENDERED, {"indices": [first_test], "media": False})[str(first_test)]["text"]
     assert f"`{named[1]}` is not written yet" in shown, shown  # what the student sees, on screen
     screenshot_first_figure(page, cells, f"{assignment}-release.png")  # when it draws one before the first test
 
