@@ -134,25 +134,27 @@ def _sliced(full: Assignment, exercises: frozenset | None, also_reads: frozenset
 
 
 def span(assignment: Assignment, exercise: str) -> list[int]:
-    """The code cells a trial of ``exercise`` runs again: its cell, its tests, and the lesson's cells between
-    them that read (perhaps through an earlier such cell) what the exercise defines. The other lesson cells
-    depend on nothing a candidate changes: what they left in the kernel stands."""
+    """The code cells a trial of ``exercise`` runs again: from its cell to its last test (the lesson's cells
+    between them may use it)."""
     e = assignment.exercises[exercise]
-    tests = {t.index for t in e.tests}
-    last = max(tests, default=e.index)
-    kept, changed = [e.index], top_level_names(cell_source(assignment.notebook.cells[e.index]))
-    for i in range(e.index + 1, last + 1):
-        cell = assignment.notebook.cells[i]
-        if cell.cell_type != "code":
-            continue
-        if i in tests:
-            kept.append(i)
-            continue
-        code = cell_source(cell)
-        if names_used(code) & changed:
-            kept.append(i)
-            changed |= reads_and_changes(code)[1]
-    return kept
+    last = max((t.index for t in e.tests), default=e.index)
+    return [i for i in range(e.index, last + 1) if assignment.notebook.cells[i].cell_type == "code"]
+
+
+def _forgotten(assignment: Assignment, cells: list, exercise_cell, previous: str | None) -> set[str]:
+    """What to forget before a candidate runs, so that nothing it does not define itself is graded: the names
+    the exercise cell defines, those the span's lesson cells make afresh (a value a failed candidate's cells
+    could not remake is not the previous candidate's), and those the previous candidate defined that no cell
+    of the notebook outside the span defines (never a name of the lesson's)."""
+    names = top_level_names(exercise_cell.source)
+    for cell in cells:
+        if marker_of(cell) is None:  # a lesson cell (a test's names live in the grader's checker)
+            names |= top_level_names(cell.source) - names_used(cell.source)  # `x = f(x)` needs the x before
+    if previous is not None:
+        outside = [c for c in assignment.notebook.cells if c.cell_type == "code" and all(c is not s for s in cells)]
+        elsewhere = set().union(*(reads_and_changes(c.source)[1] for c in outside))
+        names |= top_level_names(previous) - elsewhere
+    return names
 
 
 def _renamed(cell, suffix: str, code: str | None = None):
@@ -208,8 +210,8 @@ class Session:
     @functools.cached_property
     def assignment(self) -> Assignment:
         """The slice, then for each trial: the span as the source has it (``<id>.p<k>``, before a careful
-        exercise's first trial: it must pass when run again), a cell that forgets what the source's
-        exercise cell and the previous candidate defined (a candidate that defines less, or fails to run, is
+        exercise's first trial: it must pass when run again), a cell that forgets what the span and the
+        previous candidate defined (:func:`_forgotten`: a candidate that defines less, or fails to run, is
         not graded on code that is not its own), the span with the candidate (``<id>.t<k>``), and, after the
         exercise's last trial (after each, for a careful exercise), the span as the source has it
         (``<id>.s<k>``)."""
@@ -217,12 +219,10 @@ class Session:
         for k, trial in enumerate(self.trials):
             cells = [self.base.notebook.cells[i] for i in span(self.base, trial.exercise)]
             exercise_cell = self.base.notebook.cells[self.base.exercises[trial.exercise].index]
-            forget = top_level_names(exercise_cell.source)
-            if self.first_of_exercise(k) == k:
-                if trial.exercise in self.careful:
-                    nb.cells += [_renamed(c, f".p{k}") for c in cells]
-            else:
-                forget |= top_level_names(self.trials[k - 1].code)
+            first = self.first_of_exercise(k) == k
+            if first and trial.exercise in self.careful:
+                nb.cells += [_renamed(c, f".p{k}") for c in cells]
+            forget = _forgotten(self.base, cells, exercise_cell, None if first else self.trials[k - 1].code)
             nb.cells.append(nbformat.v4.new_code_cell(
                 f"for __name in {sorted(forget)!r}:\n    globals().pop(__name, None)"))
             nb.cells += [_renamed(c, f".t{k}", trial.code if c is exercise_cell else None) for c in cells]
@@ -306,7 +306,8 @@ def grade_session(session: Session, options: Options = Options(profile="quick", 
                   ) -> tuple[Result, list[Verdict]]:
     """The session's verdicts: the source's solutions on the slice (kind "reference"), then each candidate's.
     The kernel must be sound when a candidate starts: the source's span passes again after an exercise's last
-    candidate. When it does not (the span cannot run twice, or a candidate changed, in place, state from
+    candidate (this assumes that a candidate does not undo what an earlier one changed; the proof file's
+    CAREFUL names the exercises whose candidates change anything from before their cells). When it does not (the span cannot run twice, or a candidate changed, in place, state from
     before its span: a model it trained), or a candidate's tests were not run (the time limit, too many
     restarts), the exercise's candidates are graded again in a fresh kernel, carefully: the source's span
     before the first and after each; when it fails there, the candidates after it are. In a fresh kernel a

@@ -338,16 +338,18 @@ def twin_in_kernel(code: str, model) -> Any:
     return twin.train(model.training)
 
 
-_SWAP = """
-def _swap(name, value, present):
+_STAND_IN = """
+def _stand_in(name, value):
     from IPython import get_ipython
     names = get_ipython().user_ns
-    old = (name in names, names.get(name))
-    if present:
-        names[name] = value
-    else:
-        names.pop(name, None)
-    return old
+    had, old = name in names, names.get(name)
+    names[name] = value
+    def restore():
+        if had:
+            names[name] = old
+        else:
+            names.pop(name, None)
+    return restore
 """
 
 
@@ -356,13 +358,13 @@ def standing_in(name: str, code: str, code_name: str | None = None):
     """While the block runs, the notebook's ``name`` is the object ``code`` builds (as :func:`in_kernel` builds
     it, where the student's code runs): a test of one function runs with a reference helper in place of the
     student's, so a wrong helper costs points once, in its own test. Afterwards the name is put back, or
-    removed again if the notebook had none."""
-    swap = in_kernel(_SWAP, "_swap")
-    had, old = swap(name, in_kernel(code, code_name), True)
+    removed again if the notebook had none; both happen where the name lives, so the student's object never
+    travels (only a handle to the undo does)."""
+    restore = in_kernel(_STAND_IN, "_stand_in")(name, in_kernel(code, code_name))
     try:
         yield
     finally:
-        swap(name, old, had)
+        restore()
 
 
 def check_source_avoids(fn: Callable, patterns: Iterable[str], name: str | None = None) -> None:

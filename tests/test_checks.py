@@ -110,3 +110,22 @@ def test_a_stub_names_the_exercise_that_is_not_written():
         namespace["correlate2d"](1, 2)
     except NotImplementedError as error:
         assert _not_written_yet(error.__traceback__) == "correlate2d"
+
+
+def test_standing_in_swaps_a_notebook_name_for_the_block_and_puts_it_back(monkeypatch):
+    from types import SimpleNamespace
+
+    import IPython
+
+    from cnn_course.checks import standing_in
+
+    names = {"helper": lambda: "the student's"}
+    monkeypatch.setattr(IPython, "get_ipython", lambda: SimpleNamespace(user_ns=names))
+    students = names["helper"]
+    with standing_in("helper", "lambda: 'the reference'"):
+        assert names["helper"]() == "the reference"
+    assert names["helper"] is students
+    with pytest.raises(ZeroDivisionError), standing_in("missing", "lambda: 1"):
+        assert names["missing"]() == 1
+        1 / 0
+    assert "missing" not in names  # a name the notebook did not have is removed again, even after a failure

@@ -122,14 +122,22 @@ def test_sound_candidates_cost_one_kernel_and_one_source_span_per_exercise(monke
     assert graded_ids == ["double.t0", "double.t1", "double.t2", "double.s2"]
 
 
-def test_a_trial_reruns_only_the_lesson_cells_that_read_the_exercise():
+def test_before_a_candidate_the_kernel_forgets_what_the_span_and_the_previous_candidate_made():
+    """A candidate that fails to define its function must not be graded on the previous candidate's values
+    (a lesson cell's result it could not remake), and the previous candidate's helpers go too, unless the
+    lesson defines the same name elsewhere (then it is the lesson's)."""
     from autograder import proof
 
-    cells = ["import torch", "# EXERCISE: double\ndef double(x):\n    return 2 * x",
-             "# TEST: test_double (1 points)\nassert double(1) == 2",
-             "slow = sum(range(10))",                        # reads nothing the exercise defines
-             "doubled = double(torch.ones(2))",              # reads it
-             "total = doubled.sum()",                        # reads what a kept cell changed
-             "# TEST: test_total (1 points)\nassert total == 4"]
+    cells = ["import torch\ndata = torch.arange(4.0)\ndef helper(x):\n    return x",
+             "# EXERCISE: double\ndef double(x):\n    return 2 * x",
+             "doubled = double(data)",
+             "acc = torch.zeros(4)\nacc = acc + doubled",                    # reads acc: needs the acc before
+             "# TEST: test_double (1 points)\nresult = doubled.sum()\nassert result == 12"]
     a = Assignment.parse(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]), "lesson")
-    assert proof.span(a, "double") == [1, 2, 4, 5, 6]
+    trials = (proof.Trial("double", "mutant", "first", "def double(x):\n    return x\ndef _twice(x):\n    return x\n"
+                          "def helper(x):\n    return 0"),
+              proof.Trial("double", "mutant", "second", "def double(x):\n    return 3 * x"))
+    forget_cells = [c.source for c in proof.Session(a, trials).assignment.notebook.cells if "globals().pop" in c.source]
+    first, second = (set(eval(source.split(" in ", 1)[1].split(":")[0])) for source in forget_cells)
+    assert first == {"double", "doubled"}
+    assert second == {"double", "doubled", "_twice"}  # helper is the lesson's; acc and result are not forgotten
