@@ -141,18 +141,22 @@ def span(assignment: Assignment, exercise: str) -> list[int]:
     return [i for i in range(e.index, last + 1) if assignment.notebook.cells[i].cell_type == "code"]
 
 
-def _forgotten(assignment: Assignment, cells: list, exercise_cell, previous: str | None) -> set[str]:
+def _defined_outside(assignment: Assignment, cells: list) -> set[str]:
+    """The names the notebook's code cells other than ``cells`` bind or change."""
+    outside = [c for c in assignment.notebook.cells if c.cell_type == "code" and all(c is not s for s in cells)]
+    return set().union(*(reads_and_changes(c.source)[1] for c in outside))
+
+
+def _forgotten(cells: list, exercise_cell, previous: str | None, elsewhere: set[str]) -> set[str]:
     """What to forget before a candidate runs, so that nothing it does not define itself is graded: the names
     the exercise cell defines, those the span's lesson cells make afresh (a value a failed candidate's cells
     could not remake is not the previous candidate's), and those the previous candidate defined that no cell
-    of the notebook outside the span defines (never a name of the lesson's)."""
+    of the notebook outside the span defines (``elsewhere``: never a name of the lesson's)."""
     names = top_level_names(exercise_cell.source)
     for cell in cells:
         if marker_of(cell) is None:  # a lesson cell (a test's names live in the grader's checker)
             names |= top_level_names(cell.source) - names_used(cell.source)  # `x = f(x)` needs the x before
     if previous is not None:
-        outside = [c for c in assignment.notebook.cells if c.cell_type == "code" and all(c is not s for s in cells)]
-        elsewhere = set().union(*(reads_and_changes(c.source)[1] for c in outside))
         names |= top_level_names(previous) - elsewhere
     return names
 
@@ -215,14 +219,17 @@ class Session:
         not graded on code that is not its own), the span with the candidate (``<id>.t<k>``), and, after the
         exercise's last trial (after each, for a careful exercise), the span as the source has it
         (``<id>.s<k>``)."""
-        nb = copy.deepcopy(self.base.notebook)
+        nb, elsewhere = copy.deepcopy(self.base.notebook), {}
         for k, trial in enumerate(self.trials):
             cells = [self.base.notebook.cells[i] for i in span(self.base, trial.exercise)]
             exercise_cell = self.base.notebook.cells[self.base.exercises[trial.exercise].index]
             first = self.first_of_exercise(k) == k
             if first and trial.exercise in self.careful:
                 nb.cells += [_renamed(c, f".p{k}") for c in cells]
-            forget = _forgotten(self.base, cells, exercise_cell, None if first else self.trials[k - 1].code)
+            if trial.exercise not in elsewhere:  # once per exercise: it reads every other cell of the slice
+                elsewhere[trial.exercise] = _defined_outside(self.base, cells)
+            forget = _forgotten(cells, exercise_cell, None if first else self.trials[k - 1].code,
+                                elsewhere[trial.exercise])
             nb.cells.append(nbformat.v4.new_code_cell(
                 f"for __name in {sorted(forget)!r}:\n    globals().pop(__name, None)"))
             nb.cells += [_renamed(c, f".t{k}", trial.code if c is exercise_cell else None) for c in cells]
@@ -234,10 +241,7 @@ class Session:
 def top_level_names(code: str) -> set[str]:
     """The names a cell binds at its top level: its functions, classes and assignments (not its imports: an
     earlier cell of the lesson has them too)."""
-    try:
-        tree = parse_cell(code)
-    except SyntaxError:  # a candidate that does not parse binds nothing
-        return set()
+    tree = parse_cell(code)
     names = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
     for statement in tree.body:
         if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
