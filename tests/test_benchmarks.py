@@ -147,3 +147,19 @@ def test_the_suite_starts_the_longest_work_first_and_keeps_a_group_together():
     longest_first(items, {"a::short": 1.0, "a::long": 90.0, "b::lab1": 60.0, "b::lab2": 50.0})
     # never measured: maybe long, so first; the browser group (110 s together) before the 90 s test
     assert [i.nodeid for i in items] == ["c::new", "b::lab1@browser", "b::lab2@browser", "a::long", "a::short"]
+
+
+@pytest.mark.slow
+def test_pytest_xdist_runs_a_group_on_one_worker(tmp_path):
+    """The suite's module fixtures (a graded class, a JupyterLab) are built once only if `--dist loadgroup`
+    keeps an xdist_group on one worker; pytest 9.2 broke that for pytest-xdist 3.8 (the group never reached
+    the test's id), so each worker built them again: the pins must keep it working."""
+    (tmp_path / "test_grouped.py").write_text(
+        "import os, pytest\n"
+        + "".join(f"@pytest.mark.xdist_group('g')\ndef test_{n}():\n    print('WORKER', os.environ['PYTEST_XDIST_WORKER'])\n"
+                  for n in "abcd") + "def test_alone():\n    pass\n")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-p", "no:cacheprovider",
+                           "-rP", "-q", str(tmp_path / "test_grouped.py")], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    workers = [line.split()[1] for line in done.stdout.splitlines() if line.startswith("WORKER")]
+    assert len(workers) == 4 and len(set(workers)) == 1, done.stdout
