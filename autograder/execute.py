@@ -23,6 +23,7 @@ import secrets
 import subprocess
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import nbformat
@@ -59,6 +60,10 @@ class CellRun:
     tampered: list[str] = field(default_factory=list)
     seconds: float = 0.0
     decided: tuple[str, str] | None = None  # the checker's (status, message), for a test the grader decides
+
+
+SkipAfter = Callable[[int, CellRun], Iterable[int]]
+SKIPPED = "skipped: not needed for the verdict"
 
 
 @dataclass
@@ -244,8 +249,9 @@ async def _decide(check, client: _LimitedClient, comm_id: str, index: int, name:
 
 
 async def _execute(nb, tests: set[int], limits: Limits, env: dict, box: Sandbox, done: Execution,
-                   checks: dict[int, tuple[str, str]], salt: int) -> list[CellRun]:
+                   checks: dict[int, tuple[str, str]], salt: int, skip_after: SkipAfter | None) -> list[CellRun]:
     runs = done.runs
+    skipped: set[int] = set()
     deadline = time.monotonic() + limits.total_timeout
     start, restarts = 0, 0
     nonce = secrets.token_hex(8)
@@ -276,6 +282,9 @@ async def _execute(nb, tests: set[int], limits: Limits, env: dict, box: Sandbox,
                         await _run_hidden(client, nb.cells[i].source, limits.cell_timeout)
                 for i in code_cells:
                     if i < start:
+                        continue
+                    if i in skipped:
+                        runs[i].message = SKIPPED
                         continue
                     remaining = deadline - time.monotonic()
                     if remaining <= 1:
@@ -313,6 +322,8 @@ async def _execute(nb, tests: set[int], limits: Limits, env: dict, box: Sandbox,
                         if not await client.kc.is_alive():  # died after the check's last answer: not the next cell's doing
                             raise DeadKernelError("the kernel died after the grader's check")
                         deciding = None
+                    if i in tests and skip_after is not None:
+                        skipped |= set(skip_after(i, runs[i]))
                 return runs
         except (CellTimeoutError, DeadKernelError) as err:
             if deciding is not None:  # the verdict is kept: go on after that test
@@ -349,10 +360,13 @@ def append_error(cell, message: str) -> None:
 
 
 def execute(nb, tests: set[int], limits: Limits, env: dict, box: Sandbox,
-            checks: dict[int, tuple[str, str]] | None = None, salt: int = 0) -> Execution:
+            checks: dict[int, tuple[str, str]] | None = None, salt: int = 0,
+            skip_after: SkipAfter | None = None) -> Execution:
     """Run ``nb`` in place (outputs are stored on its cells) in kernels inside ``box``; one :class:`CellRun`
     per cell. ``checks``: cell index -> (test id, code) of the tests the checker decides, each right after
-    its cell ran, with seeds salted by ``salt``."""
+    its cell ran, with seeds salted by ``salt``. ``skip_after(index, run)``, called once each test is
+    decided, names later cells not to run (the proof's: a mutant already caught needs no more of its cells);
+    they keep the status "not run" and the message :data:`SKIPPED`."""
     done = Execution([CellRun() for _ in nb.cells])
-    asyncio.run(_execute(nb, tests, limits, env, box, done, checks or {}, salt))
+    asyncio.run(_execute(nb, tests, limits, env, box, done, checks or {}, salt, skip_after))
     return done

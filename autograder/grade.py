@@ -11,6 +11,7 @@ import hmac
 import json
 import sys
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
@@ -76,12 +77,17 @@ def _score_tests(nb, tests: dict, runs: list[CellRun] | None, failure: str | Non
     return tuple(scored)
 
 
-def grade_one(sub: Submission, assignment: Assignment, options: Options) -> tuple[Result, nbformat.NotebookNode]:
-    return grade_handed_in(HandedIn.read(sub), assignment, options)
+# after a test: its cell's index, whether it passed and why not -> the later cells not to run (the proof's)
+SkipAfterTest = Callable[[int, bool, str], Iterable[int]]
 
 
-def grade_handed_in(handed: HandedIn, assignment: Assignment,
-                    options: Options) -> tuple[Result, nbformat.NotebookNode]:
+def grade_one(sub: Submission, assignment: Assignment, options: Options,
+              skip_after: SkipAfterTest | None = None) -> tuple[Result, nbformat.NotebookNode]:
+    return grade_handed_in(HandedIn.read(sub), assignment, options, skip_after)
+
+
+def grade_handed_in(handed: HandedIn, assignment: Assignment, options: Options,
+                    skip_after: SkipAfterTest | None = None) -> tuple[Result, nbformat.NotebookNode]:
     began = time.monotonic()
     notes: list[str] = []
     failure = handed.problem
@@ -103,7 +109,9 @@ def grade_handed_in(handed: HandedIn, assignment: Assignment,
         salt = options.salt if options.salt is not None else grading_salt(handed.cells)
         # on leaving the sandbox, no process the submission started is alive
         with sandbox(options.isolation, gpus=options.device != "cpu") as box:
-            execution = execute(nb, set(tests), options.limits, env, box, checks, salt)
+            execution = execute(nb, set(tests), options.limits, env, box, checks, salt,
+                                None if skip_after is None else
+                                lambda i, run: skip_after(i, *_verdict(tests[i], run, None)))
         for index, test in tests.items():
             nb.cells[index].source = test.source  # the instructor's view keeps them (feedback hides them)
             runs, device, isolation = execution.runs, execution.device, box.name

@@ -8,7 +8,8 @@ loaded against the assignment, so a mistake is one readable edit instead of a co
 
 The candidates are graded in sessions (:class:`Session`): one kernel runs a slice of the notebook
 (:mod:`autograder.slicing`: its exercises, their tests and the cells those need) once, then each candidate
-in turn, one exercise changed at a time, so a mutant is never "caught" by a neighbour's mistake.
+in turn, one exercise changed at a time, so a mutant is never "caught" by a neighbour's mistake. A mutant's
+cells stop at its first real failure: the rest of them (a training demo, the tests after it) cannot undo it.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ import nbformat
 
 from .assignment import Assignment
 from .course import Course, CourseError
-from .execute import Limits
+from .execute import SKIPPED, Limits
 from .grade import Options, grade_one
 from .markers import EXERCISE, TEST, Marker, cell_source, exercise_marker, marker_of, nbgrader_metadata
 from .results import Result, TestResult
@@ -211,15 +212,33 @@ class Session:
         return trial.exercise in self.careful or k + 1 == len(self.trials) or \
             self.trials[k + 1].exercise != trial.exercise
 
-    @functools.cached_property
+    @property
     def assignment(self) -> Assignment:
+        return self._built[0]
+
+    @property
+    def candidate_cells(self) -> dict[int, range]:
+        """Trial position -> the positions, in :attr:`assignment`'s notebook, of the span run with its candidate."""
+        return self._built[1]
+
+    def skip_after(self, index: int, passed: bool, message: str) -> range:
+        """The cells not to run after the test at ``index`` (the grader asks after each): once a mutant's test
+        failed for real, the rest of its span, which cannot make it pass again; nothing for an alternative,
+        which every test must pass."""
+        for k, cells in self.candidate_cells.items():
+            if index in cells and self.trials[k].kind == "mutant" and not passed and _real(message):
+                return range(index + 1, cells.stop)
+        return range(0)
+
+    @functools.cached_property
+    def _built(self) -> tuple[Assignment, dict[int, range]]:
         """The slice, then for each trial: the span as the source has it (``<id>.p<k>``, before a careful
         exercise's first trial: it must pass when run again), a cell that forgets what the span and the
         previous candidate defined (:func:`_forgotten`: a candidate that defines less, or fails to run, is
         not graded on code that is not its own), the span with the candidate (``<id>.t<k>``), and, after the
         exercise's last trial (after each, for a careful exercise), the span as the source has it
         (``<id>.s<k>``)."""
-        nb, elsewhere = copy.deepcopy(self.base.notebook), {}
+        nb, elsewhere, candidate_cells = copy.deepcopy(self.base.notebook), {}, {}
         for k, trial in enumerate(self.trials):
             cells = [self.base.notebook.cells[i] for i in span(self.base, trial.exercise)]
             exercise_cell = self.base.notebook.cells[self.base.exercises[trial.exercise].index]
@@ -232,10 +251,11 @@ class Session:
                                 elsewhere[trial.exercise])
             nb.cells.append(nbformat.v4.new_code_cell(
                 f"for __name in {sorted(forget)!r}:\n    globals().pop(__name, None)"))
+            candidate_cells[k] = range(len(nb.cells), len(nb.cells) + len(cells))
             nb.cells += [_renamed(c, f".t{k}", trial.code if c is exercise_cell else None) for c in cells]
             if self.restores_after(k):
                 nb.cells += [_renamed(c, f".s{k}") for c in cells]
-        return Assignment.parse(nb, self.base.name, self.base.path, self.base.delimiters)
+        return Assignment.parse(nb, self.base.name, self.base.path, self.base.delimiters), candidate_cells
 
 
 def top_level_names(code: str) -> set[str]:
@@ -282,7 +302,7 @@ def _grade(session: Session, options: Options) -> Result:
     with tempfile.TemporaryDirectory(prefix="proof-") as scratch:
         path = Path(scratch) / f"{extended.name}.ipynb"
         nbformat.write(extended.notebook, path)
-        return grade_one(Submission("proof", path), extended, options)[0]
+        return grade_one(Submission("proof", path), extended, options, session.skip_after)[0]
 
 
 def _never_ran(test: TestResult) -> bool:
@@ -290,14 +310,18 @@ def _never_ran(test: TestResult) -> bool:
     return test.message.startswith("not run")
 
 
+def _real(message: str) -> bool:
+    """A failure that proves something: not an undefined name (maybe a cell the slice wrongly dropped; it may
+    also follow a real failure: a hidden test reading what its failed visible test did not define), not a test
+    that never ran (the session's time limit, too many restarts)."""
+    return "NameError" not in message and not message.startswith("not run")
+
+
 def _verdict(session: Session, result: Result, exercise: str, graded_as: str, kind: str, description: str) -> Verdict:
     """What ``exercise``'s tests, renamed ``graded_as`` in the session's notebook, say about a candidate."""
-    lost = {t.grade_id: t for t in result.tests if not t.passed}
+    lost = {t.grade_id: t for t in result.tests if not t.passed and t.message != SKIPPED}
     failures = [lost[t.grade_id] for t in session.assignment.exercises[graded_as].tests if t.grade_id in lost]
-    # an undefined name may be a cell the slice wrongly dropped, so it proves nothing on its own (it may
-    # also follow a real failure: a hidden test reading what its failed visible test did not define); a test
-    # that never ran (the session's time limit, too many restarts) proves nothing either
-    real = [t for t in failures if "NameError" not in t.message and not _never_ran(t)]
+    real = [t for t in failures if _real(t.message)]
     suffix = graded_as.removeprefix(exercise)  # the trial's ".t3": reported by the tests' own names
 
     def named(tests) -> tuple[str, ...]:

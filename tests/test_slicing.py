@@ -141,3 +141,35 @@ def test_before_a_candidate_the_kernel_forgets_what_the_span_and_the_previous_ca
     first, second = (set(eval(source.split(" in ", 1)[1].split(":")[0])) for source in forget_cells)
     assert first == {"double", "doubled"}
     assert second == {"double", "doubled", "_twice"}  # helper is the lesson's; acc and result are not forgotten
+
+
+def test_a_caught_mutant_skips_the_rest_of_its_span_and_an_alternative_never_does():
+    """After each test the grader asks what not to run: once a mutant's test failed for real, the rest of its
+    own cells (a training demo, the tests after it) cannot make it pass; an alternative must pass them all,
+    and a NameError or a test that never ran proves nothing, so nothing is skipped for them."""
+    from autograder import proof
+
+    cells = ["import torch", "# EXERCISE: double\ndef double(x):\n    return 2 * x",
+             "# TEST: test_double (1 points)\nassert double(1) == 2",
+             "demo = double(torch.ones(3))",                                    # a lesson cell of the span
+             "# TEST: test_double_demo (1 points)\nassert demo.sum() == 6"]
+    a = Assignment.parse(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]), "lesson")
+    session = proof.Session(a, (proof.Trial("double", "mutant", "wrong", "def double(x):\n    return x"),
+                                proof.Trial("double", "alternative", "adds", "def double(x):\n    return x + x")))
+    nb = session.assignment.notebook.cells
+    mutant, alternative = session.candidate_cells[0], session.candidate_cells[1]
+    assert [first_lines_of(nb[i]) for i in mutant] == [
+        "# EXERCISE: double.t0", "# TEST: test_double.t0 (1.0 points)", "demo = double(torch.ones(3))",
+        "# TEST: test_double_demo.t0 (1.0 points)"]
+    first_test = mutant.start + 1
+    assert list(session.skip_after(first_test, False, "AssertionError")) == [mutant.start + 2, mutant.start + 3]
+    for passed, message in ((True, ""), (False, "NameError: name 'double' is not defined"),
+                            (False, "not run: the kernel was restarted too many times")):
+        assert not session.skip_after(first_test, passed, message)
+    assert not session.skip_after(alternative.start + 1, False, "AssertionError")
+    assert not session.skip_after(len(cells) - 1, False, "AssertionError")  # the slice's own run: the source's
+    assert max(alternative) < len(nb) - 1  # the closing source span follows, never skipped
+
+
+def first_lines_of(cell) -> str:
+    return cell.source.splitlines()[0]
