@@ -124,7 +124,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     },
     "conv2d_im2col": {
         "patches flattened (kh, kw, C) but filters (C, kh, kw)": mutate(
-            "conv2d_im2col", ("permute(0, 1, 4, 5, 2, 3)", "permute(0, 4, 5, 1, 2, 3)")),
+            "conv2d_im2col", ("permute(0, 3, 4, 1, 2)", "permute(3, 4, 0, 1, 2)")),
         "positions and filters mixed up in the final reshape": mutate(
             "conv2d_im2col", ("out.view(N, n_filters, out_h, out_w)", "out.transpose(1, 2).reshape(N, n_filters, out_h, out_w)")),
         "forgets the bias": mutate(
@@ -139,8 +139,9 @@ def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
     return F.conv2d(x, weight, bias, stride=stride, padding=padding)
 ''',
         "right numbers, but a Python loop over output positions (not im2col)": mutate(
-            "conv2d_im2col", ("windows.permute(0, 1, 4, 5, 2, 3).reshape(N, C * kh * kw, out_h * out_w)",
-                              "torch.stack([windows[:, :, i, j].reshape(N, -1) for i in range(out_h) for j in range(out_w)], dim=2)")),
+            "conv2d_im2col", ("windows[i].permute(0, 3, 4, 1, 2).reshape(C * kh * kw, out_h * out_w)",
+                              "torch.stack([windows[i, :, a, b].reshape(-1) for a in range(out_h) for b in range(out_w)], dim=1)")),
+        "multiplies only the first image of the batch": mutate("conv2d_im2col", ("for i in range(N):", "for i in range(1):")),
     },
     "numerical_gradient": {
         "one-sided difference (f(x + eps) - f(x)) / eps": mutate(
