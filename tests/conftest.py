@@ -78,6 +78,35 @@ def _kernels_import_this_checkout(monkeypatch):
             monkeypatch.setenv(name, value)
 
 
+EXAMPLE_CLASS = "00_images_as_tensors"  # the assignment examples/submitted answers
+
+
+@pytest.fixture(scope="session")
+def graded_example_class(tmp_path_factory, worker_id) -> tuple[Path, dict]:
+    """The bundled class graded as ./run.sh grades it (the CLI, --jobs 2, JSON and Gradescope files) in a
+    scratch course: its folder and its JSON report. Graded once for the whole run: with pytest -n 2 the first
+    worker to ask grades it, the other waits for it and reads the same folder (pytest-xdist's recipe)."""
+    import subprocess
+    import sys
+
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp()
+    shared = shared if worker_id == "master" else shared.parent
+    root, out = shared / "graded-example-class" / "course", shared / "graded-example-class" / "grades.json"
+    with FileLock(str(out) + ".lock"):
+        if not out.exists():
+            COURSE.copy_to(root, ("source", "release", "examples"))
+            done = subprocess.run([sys.executable, "-m", "autograder", "--course-dir", str(root), "grade",
+                                   str(root / "examples" / "submitted"), "--assignment", EXAMPLE_CLASS, "--jobs", "2",
+                                   "--profile", "quick", "--device", "cpu", "--cell-timeout", "15",
+                                   "--json", str(root / "grades.json"), "--gradescope", str(root / "gradescope")],
+                                  capture_output=True, text=True, cwd=ROOT, env=course_env())
+            assert done.returncode == 0, done.stderr
+            out.write_text((root / "grades.json").read_text())  # last: its presence says the grading finished
+    return root, json.loads(out.read_text())
+
+
 def write_submissions(notebooks: dict[str, object], assignment: str, tmp_path: Path) -> list[Submission]:
     """Each notebook (a NotebookNode, or raw text) as a student's file in ``tmp_path/submitted``."""
     subs = []

@@ -41,27 +41,13 @@ def only_for_float64(body: str) -> str:
     return ANSWERS["normalize"].replace('"""\n', f'"""\n    if x.dtype == torch.float64:\n        {body}\n', 1)
 
 
-@pytest.fixture(scope="module")
-def example_class(tmp_path_factory):
-    """The bundled class, graded by the CLI with --jobs 2 into a scratch course (gradebook, feedback)."""
-    root = COURSE.copy_to(tmp_path_factory.mktemp("scratch") / "course", ("source", "release", "examples")).root
-    out = root / "grades.json"
-    done = run_cli("--course-dir", str(root), "grade", str(root / "examples" / "submitted"), "--assignment", A,
-                   "--jobs", "2", "--profile", "quick", "--device", "cpu", "--cell-timeout", "15",
-                   "--json", str(out), "--gradescope", str(root / "gradescope"))
-    assert done.returncode == 0, done.stderr
-    return root, json.loads(out.read_text()), done
-
-
-@pytest.mark.xdist_group("example_class")  # one worker grades the class for all six
-def test_bundled_class_gets_exactly_the_expected_scores(example_class):
-    _, report, _ = example_class
+def test_bundled_class_gets_exactly_the_expected_scores(graded_example_class):
+    _, report = graded_example_class
     assert {r["student"]: r["score"] for r in report["submissions"]} == EXPECTED
 
 
-@pytest.mark.xdist_group("example_class")
-def test_json_schema(example_class):
-    _, report, _ = example_class
+def test_json_schema(graded_example_class):
+    _, report = graded_example_class
     assert report["assignment"] == A and report["profile"] == "quick"
     for r in report["submissions"]:
         assert set(r) >= {"student", "assignment", "notebook", "score", "max_score", "duration_s", "tests", "device"}
@@ -75,17 +61,15 @@ def test_json_schema(example_class):
             assert bool(t["message"]) != t["passed"], t  # a failure always says why, a pass says nothing
 
 
-@pytest.mark.xdist_group("example_class")
-def test_gradescope_results(example_class):
-    root, _, _ = example_class
+def test_gradescope_results(graded_example_class):
+    root, _ = graded_example_class
     ada = json.loads((root / "gradescope" / "ada_complete.json").read_text())
     assert ada["score"] == ada["max_score"] == 12
     assert {t["status"] for t in ada["tests"]} == {"passed"} and len(ada["tests"]) == 8
 
 
-@pytest.mark.xdist_group("example_class")
-def test_messages_say_what_is_wrong(example_class):
-    _, report, _ = example_class
+def test_messages_say_what_is_wrong(graded_example_class):
+    _, report = graded_example_class
     ben = next(r for r in report["submissions"] if r["student"] == "ben_partial")
     message = next(t["message"] for t in ben["tests"] if t["grade_id"] == "test_to_grayscale")
     assert "expected" in message and "got" in message and "Hint" in message
@@ -96,11 +80,10 @@ def test_messages_say_what_is_wrong(example_class):
     assert "torch.allclose" in eve["tests"][0]["message"]
 
 
-@pytest.mark.xdist_group("example_class")
-def test_formgrader_has_nothing_waiting_for_manual_grading(example_class):
+def test_formgrader_has_nothing_waiting_for_manual_grading(graded_example_class):
     from nbgrader.api import Gradebook, Grade
 
-    root, report, _ = example_class
+    root, report = graded_example_class
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         submissions = gb.submission_dicts(A)  # what formgrader's "Manage Submissions" lists
         assert {s["student"] for s in submissions} == {r["student"] for r in report["submissions"]}
@@ -110,9 +93,8 @@ def test_formgrader_has_nothing_waiting_for_manual_grading(example_class):
     assert scores == {r["student"]: r["score"] for r in report["submissions"]}
 
 
-@pytest.mark.xdist_group("example_class")
-def test_feedback_hides_hidden_tests_and_export_has_the_scores(example_class):
-    root, _, _ = example_class
+def test_feedback_hides_hidden_tests_and_export_has_the_scores(graded_example_class):
+    root, _ = graded_example_class
     assert run_cli("--course-dir", str(root), "feedback", A).returncode == 0
     html = (root / "feedback" / "ben_partial" / A / f"{A}.html").read_text()
     assert "test_to_grayscale_hidden" in html and "hidden tests ran here" in html

@@ -17,10 +17,8 @@ Needs Debian's chromium (``/usr/bin/chromium``) and the ``playwright`` package (
 """
 from __future__ import annotations
 
-import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -287,17 +285,11 @@ def test_nbgrader_lab_extension_loads_without_console_errors(lab, page):
 
 
 @pytest.fixture(scope="module")
-def graded_class(tmp_path_factory):
-    """The example class graded as ./run.sh grades it (the CLI, --jobs 2) in a scratch course, then served."""
-    root = COURSE.copy_to(tmp_path_factory.mktemp("graded") / "course", ("source", "release", "examples")).root
-    out = root / "grades.json"
-    done = subprocess.run([sys.executable, "-m", "autograder", "--course-dir", str(root), "grade",
-                           str(root / "examples" / "submitted"), "--assignment", EXAMPLE, "--jobs", "2",
-                           "--profile", "quick", "--device", "cpu", "--cell-timeout", "15", "--json", str(out)],
-                          capture_output=True, text=True, cwd=ROOT, env=course_env())
-    assert done.returncode == 0, done.stderr
+def graded_class(graded_example_class):
+    """The example class graded as ./run.sh grades it (conftest: once for the whole run), served by JupyterLab."""
+    root, report = graded_example_class
     server = Lab(root, root.parent / "lab.log")
-    yield server, json.loads(out.read_text())
+    yield server, report
     server.close()
 
 
