@@ -96,6 +96,9 @@ def grade_handed_in(handed: HandedIn, assignment: Assignment, options: Options,
     if failure is None:
         rebuilt = rebuild(assignment, handed.cells)
         nb, tests, notes = rebuilt.notebook, rebuilt.tests, rebuilt.notes
+        if skip_after is not None and len(nb.cells) != len(assignment.notebook.cells):
+            raise ValueError("skip_after names cells by their place in the assignment's notebook: the submission "
+                             "must add none")
         findings = [f"{label} line {line}: {what}"
                     for index, label in rebuilt.student_cells.items()
                     for line, what in tamper.scan(nb.cells[index].source)]

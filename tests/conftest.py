@@ -85,26 +85,39 @@ EXAMPLE_CLASS = "00_images_as_tensors"  # the assignment examples/submitted answ
 def graded_example_class(tmp_path_factory, worker_id) -> tuple[Path, dict]:
     """The bundled class graded as ./run.sh grades it (the CLI, --jobs 2, JSON and Gradescope files) in a
     scratch course: its folder and its JSON report. Graded once for the whole run: with pytest -n 2 the first
-    worker to ask grades it, the other waits for it and reads the same folder (pytest-xdist's recipe)."""
+    worker to ask grades it, the other waits for it and reads the same folder (pytest-xdist's recipe); a
+    failure is kept, so the other worker reports it instead of grading again."""
+    import shutil
     import subprocess
     import sys
 
     from filelock import FileLock
 
     shared = tmp_path_factory.getbasetemp()
-    shared = shared if worker_id == "master" else shared.parent
-    root, out = shared / "graded-example-class" / "course", shared / "graded-example-class" / "grades.json"
-    with FileLock(str(out) + ".lock"):
-        if not out.exists():
+    folder = (shared if worker_id == "master" else shared.parent) / "graded-example-class"
+    root, report, failed = folder / "course", folder / "grades.json", folder / "failed.txt"
+    with FileLock(f"{folder}.lock"):
+        if not report.exists() and not failed.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a worker killed half-way left
             COURSE.copy_to(root, ("source", "release", "examples"))
-            done = subprocess.run([sys.executable, "-m", "autograder", "--course-dir", str(root), "grade",
-                                   str(root / "examples" / "submitted"), "--assignment", EXAMPLE_CLASS, "--jobs", "2",
-                                   "--profile", "quick", "--device", "cpu", "--cell-timeout", "15",
-                                   "--json", str(root / "grades.json"), "--gradescope", str(root / "gradescope")],
-                                  capture_output=True, text=True, cwd=ROOT, env=course_env())
-            assert done.returncode == 0, done.stderr
-            out.write_text((root / "grades.json").read_text())  # last: its presence says the grading finished
-    return root, json.loads(out.read_text())
+            try:
+                done = subprocess.run(
+                    [sys.executable, "-m", "autograder", "--course-dir", str(root), "grade",
+                     str(root / "examples" / "submitted"), "--assignment", EXAMPLE_CLASS, "--jobs", "2",
+                     "--profile", "quick", "--device", "cpu", "--cell-timeout", "15", "--json", str(root / "grades.json"),
+                     "--gradescope", str(root / "gradescope")], capture_output=True, text=True, cwd=ROOT,
+                    env=course_env(), timeout=900)
+                problem = done.returncode and f"exit status {done.returncode}:\n{done.stderr[-4000:]}"
+            except subprocess.TimeoutExpired:
+                problem = "it took more than 900 s"
+            if problem:
+                failed.write_text(problem)
+            else:
+                (folder / "grades.part").write_text((root / "grades.json").read_text())
+                (folder / "grades.part").replace(report)  # whole or absent: its presence says the grading finished
+    if failed.exists():
+        pytest.fail("grading the example class failed: " + failed.read_text())
+    return root, json.loads(report.read_text())
 
 
 def write_submissions(notebooks: dict[str, object], assignment: str, tmp_path: Path) -> list[Submission]:

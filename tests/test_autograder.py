@@ -41,11 +41,13 @@ def only_for_float64(body: str) -> str:
     return ANSWERS["normalize"].replace('"""\n', f'"""\n    if x.dtype == torch.float64:\n        {body}\n', 1)
 
 
+@pytest.mark.xdist_group("example_class")  # in a row on one worker: the other never waits for the class
 def test_bundled_class_gets_exactly_the_expected_scores(graded_example_class):
     _, report = graded_example_class
     assert {r["student"]: r["score"] for r in report["submissions"]} == EXPECTED
 
 
+@pytest.mark.xdist_group("example_class")
 def test_json_schema(graded_example_class):
     _, report = graded_example_class
     assert report["assignment"] == A and report["profile"] == "quick"
@@ -61,6 +63,7 @@ def test_json_schema(graded_example_class):
             assert bool(t["message"]) != t["passed"], t  # a failure always says why, a pass says nothing
 
 
+@pytest.mark.xdist_group("example_class")
 def test_gradescope_results(graded_example_class):
     root, _ = graded_example_class
     ada = json.loads((root / "gradescope" / "ada_complete.json").read_text())
@@ -68,6 +71,7 @@ def test_gradescope_results(graded_example_class):
     assert {t["status"] for t in ada["tests"]} == {"passed"} and len(ada["tests"]) == 8
 
 
+@pytest.mark.xdist_group("example_class")
 def test_messages_say_what_is_wrong(graded_example_class):
     _, report = graded_example_class
     ben = next(r for r in report["submissions"] if r["student"] == "ben_partial")
@@ -80,6 +84,7 @@ def test_messages_say_what_is_wrong(graded_example_class):
     assert "torch.allclose" in eve["tests"][0]["message"]
 
 
+@pytest.mark.xdist_group("example_class")
 def test_formgrader_has_nothing_waiting_for_manual_grading(graded_example_class):
     from nbgrader.api import Gradebook, Grade
 
@@ -93,6 +98,7 @@ def test_formgrader_has_nothing_waiting_for_manual_grading(graded_example_class)
     assert scores == {r["student"]: r["score"] for r in report["submissions"]}
 
 
+@pytest.mark.xdist_group("example_class")
 def test_feedback_hides_hidden_tests_and_export_has_the_scores(graded_example_class):
     root, _ = graded_example_class
     assert run_cli("--course-dir", str(root), "feedback", A).returncode == 0
