@@ -111,11 +111,11 @@ def _nbgrader_scores(course: Course, assignment: str) -> dict[str, float]:
 class ClassGrading:
     """Section 2, one round at a time; ``close()`` removes the scratch courses."""
 
-    def __init__(self, assignment: str, jobs_levels: list[int], limit: int | None = None):
+    def __init__(self, assignment: str, jobs_levels: list[int], limit: int | None = None, cluster: bool = True):
         self.assignment, self.jobs_levels = assignment, jobs_levels
         self.submissions, self.excluded = pick_submissions(assignment, limit)
-        # the thread pool at each level, and the same class on a 2-worker Dask LocalCluster
-        self.names = [NBGRADER] + [f"jobs={j}" for j in jobs_levels] + [CLUSTER, UNBOXED]
+        # the thread pool at each level, and (unless told not to) the same class on a 2-worker Dask LocalCluster
+        self.names = [NBGRADER] + [f"jobs={j}" for j in jobs_levels] + [CLUSTER] * cluster + [UNBOXED]
         self.times: dict[str, list] = {name: [] for name in self.names}
         self.problems: dict[str, str] = {}
         self.scores: dict[str, dict] = {}
