@@ -28,11 +28,11 @@ from pathlib import Path
 import pytest
 
 from autograder.environment import course_env
-from conftest import ASSIGNMENTS, COURSE, ROOT
+from conftest import ASSIGNMENTS, COURSE, EXAMPLE_CLASS, ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "browser-screenshots"
-EXAMPLE = "00_images_as_tensors"  # the assignment the bundled example class handed in
+EXAMPLE = EXAMPLE_CLASS  # the assignment the bundled example class handed in
 RUN_ALL_TIMEOUT_S = 600
 # Run All of every source notebook, as a student meets it (6 minutes for the whole browser suite on 2 cores);
 # CNN_COURSE_BROWSER_ALL=0 runs only 00 (matplotlib figures and PIL images) and 06 (tqdm progress widgets,
