@@ -41,7 +41,6 @@ GUARD_INSTALL = ("import autograder.kernel_guard as __grader_guard__\n__grader_g
 GUARD_RESTORE = "__grader_guard__.restore()"
 GUARD_VERIFY = "__grader_guard__.verify({nonce!r})"
 STARTUP_S = 120  # a kernel's start and the guard's imports, on a loaded machine
-INTERRUPT_GRACE_S = 10  # how long an interrupted cell has to stop before its kernel is restarted
 
 
 @dataclass
@@ -51,6 +50,7 @@ class Limits:
     memory_mb: int = 6144
     max_output_bytes: int = 2_000_000
     max_restarts: int = 3
+    interrupt_grace: float = 10.0  # how long an interrupted cell has to stop before its kernel is restarted
 
 
 @dataclass
@@ -167,7 +167,7 @@ async def _run_hidden(client: _LimitedClient, code: str, timeout: float) -> str:
     return "".join(printed)
 
 
-async def _interrupted(client: _LimitedClient) -> bool:
+async def _interrupted(client: _LimitedClient, grace: float) -> bool:
     """Interrupt a cell past its timeout, as Jupyter's stop button does: True when the kernel answers again
     within the grace period, its state intact (no restart, no replay of the cells before). A loop that
     swallows KeyboardInterrupt, or code stuck outside Python, does not answer: the caller restarts the kernel."""
@@ -176,7 +176,7 @@ async def _interrupted(client: _LimitedClient) -> bool:
         client.kc.control_channel.send(client.kc.session.msg("interrupt_request", content={}))
         # the shell channel: the abandoned cell's iopub messages may still be read by nbclient's cancelled task
         asked = client.kc.execute("", silent=True, store_history=False)
-        deadline = time.monotonic() + INTERRUPT_GRACE_S
+        deadline = time.monotonic() + grace
         while (await client.kc.get_shell_msg(timeout=max(0.0, deadline - time.monotonic())))[
                 "parent_header"].get("msg_id") != asked:
             pass
@@ -300,7 +300,7 @@ async def _execute(nb, tests: set[int], limits: Limits, env: dict, box: Sandbox,
                     try:
                         await client.async_execute_cell(nb.cells[i], i)
                     except CellTimeoutError:
-                        if not await _interrupted(client):
+                        if not await _interrupted(client, limits.interrupt_grace):
                             raise  # the kernel ignores interrupts: restart it and replay
                         interrupted = True
                     runs[i].seconds = time.monotonic() - began

@@ -272,7 +272,10 @@ def top_level_names(code: str) -> set[str]:
 
 def sessions(course: Course, name: str, exercises: set[str] | None = None, parts: int = 1) -> list[Session]:
     """The proof of ``name`` (only ``exercises``' candidates, if given) as ``parts`` sessions of about equal
-    work, each on the slice its exercises need."""
+    work, each on the slice its exercises need; proving every exercise, the session with the largest slice
+    runs the whole notebook instead, so that its first run is the source graded as it stands (every test
+    passed, no cell raised: :func:`grade_session`'s reference verdicts) at the cost of the cells its slice
+    left out, not of another kernel running the whole notebook."""
     full = course.assignment(name)
     candidates = load_candidates(course, name)
     wanted = set(full.exercises) if exercises is None else set(exercises)
@@ -291,18 +294,34 @@ def sessions(course: Course, name: str, exercises: set[str] | None = None, parts
         # a candidate may read what the source's solution does not (another exercise's class): keep it defined
         reads = frozenset().union(*(reads_and_changes(t.code)[0] for t in chosen))
         work.append(Session(_sliced(full, frozenset(group), reads), chosen, candidates.careful & set(group)))
+    if exercises is None:
+        largest = max(range(len(work)), key=lambda k: len(work[k].base.notebook.cells))
+        work[largest] = Session(full, work[largest].trials, work[largest].careful)
     return work
 
 
 PROOF_LIMITS = Limits(cell_timeout=120, total_timeout=3600)  # a session runs many spans in its one notebook
 
 
-def _grade(session: Session, options: Options) -> Result:
+def _grade(session: Session, options: Options) -> tuple[Result, nbformat.NotebookNode]:
     extended = session.assignment
     with tempfile.TemporaryDirectory(prefix="proof-") as scratch:
         path = Path(scratch) / f"{extended.name}.ipynb"
         nbformat.write(extended.notebook, path)
-        return grade_one(Submission("proof", path), extended, options, session.skip_after)[0]
+        return grade_one(Submission("proof", path), extended, options, session.skip_after)
+
+
+def _raised(session: Session, graded: nbformat.NotebookNode) -> list[Verdict]:
+    """The source's own cells other than tests (lesson and exercise cells) that raised in the session's first
+    run, each a reference verdict that does not hold; its tests have theirs."""
+    found = []
+    for index, cell in enumerate(graded.cells[:len(session.base.notebook.cells)]):
+        error = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
+        if error is not None and index not in session.base.tests_by_cell:
+            found.append(Verdict(f"cell {index}", f"the source's cell {index} raised "
+                                 f"{error.get('ename')}: {error.get('evalue', '')[:200]}", "reference",
+                                 (str(error.get("ename")),), ()))
+    return found
 
 
 def _never_ran(test: TestResult) -> bool:
@@ -332,7 +351,8 @@ def _verdict(session: Session, result: Result, exercise: str, graded_as: str, ki
 
 def grade_session(session: Session, options: Options = Options(profile="quick", device="cpu", limits=PROOF_LIMITS)
                   ) -> tuple[Result, list[Verdict]]:
-    """The session's verdicts: the source's solutions on the slice (kind "reference"), then each candidate's.
+    """The session's verdicts: the source's solutions on the slice or the whole notebook (kind "reference":
+    each exercise's tests, and each of its other cells that raised), then each candidate's.
     The kernel must be sound when a candidate starts: the source's span passes again after an exercise's last
     candidate (this assumes that a candidate does not undo what an earlier one changed; the proof file's
     CAREFUL names the exercises whose candidates change anything from before their cells). When it does not (the span cannot run twice, or a candidate changed, in place, state from
@@ -342,10 +362,11 @@ def grade_session(session: Session, options: Options = Options(profile="quick", 
     failure is the proof's own, reported against the source's solution."""
     first, verdicts, part = None, [], session
     while True:
-        result = _grade(part, options)
+        result, graded = _grade(part, options)
         if first is None:
             first = result
             verdicts += [_verdict(part, result, e, e, "reference", "the source's solution") for e in part.base.exercises]
+            verdicts += _raised(part, graded)
         decided, again_from = [], None  # (trial position, verdict); where the next kernel starts, if anywhere
         for k, trial in enumerate(part.trials):
             fresh, start = k == 0, part.first_of_exercise(k)  # fresh: nothing but the slice ran before it
@@ -388,7 +409,11 @@ def prove(course: Course, name: str, exercises: set[str] | None = None, jobs: in
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         graded = list(pool.map(lambda s: grade_session(s, kernel), work))
     verdicts = [v for _, vs in graded for v in vs]
-    for exercise in course.assignment(name).exercises:
+    exercises_of = course.assignment(name).exercises
+    for v in verdicts:
+        if v.exercise not in exercises_of:  # a cell of the source's that raised
+            log(f"  BAD {v.kind:<11} {v.description}")
+    for exercise in exercises_of:
         mine = [v for v in verdicts if v.exercise == exercise and (v.kind in ("mutant", "alternative") or not v.holds)]
         if mine:
             log(f"{exercise}")

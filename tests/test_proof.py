@@ -23,11 +23,14 @@ def test_each_exercise_has_enough_mutants_and_an_alternative(assignment):
 
 @pytest.mark.parametrize("session", SESSIONS, ids=[s.label for s in SESSIONS])
 def test_every_mutant_is_caught_and_every_alternative_keeps_full_marks(session):
-    """Also: the slice gives the source's solutions full marks (it kept every cell their tests need). Each
-    candidate starts where the source's solution passes (06's linear_probe mutants that train its encoder
-    in place are graded carefully, proof.grade_session)."""
+    """Also: the source's solutions get full marks in the session's first run, on the slice (it kept every
+    cell their tests need) or, in one session per assignment, on the whole notebook: the source runs clean
+    (no cell raises) and passes every test, graded as a student's notebook is. Each candidate starts where
+    the source's solution passes (06's linear_probe mutants that train its encoder in place are graded
+    carefully, proof.grade_session)."""
     full = COURSE.assignment(session.base.name)
-    assert len(session.base.notebook.cells) < len(full.notebook.cells)
+    whole = len(session.base.notebook.cells) == len(full.notebook.cells)
+    assert whole or len(session.base.notebook.cells) < len(full.notebook.cells)
     result, verdicts = proof.grade_session(session)
     bad = [(v.kind, v.exercise, v.description, v.failed, v.name_errors) for v in verdicts if not v.holds]
     assert not bad, f"what does not hold (kind, exercise, description, real failures, NameError-only failures): {bad}"
@@ -35,7 +38,9 @@ def test_every_mutant_is_caught_and_every_alternative_keeps_full_marks(session):
     assert kinds == [(t.exercise, t.description) for t in session.trials]
     tried = {t.exercise for t in session.trials}
     assert {t.grade_id for t in result.tests if "." not in t.grade_id} >= \
-        {t.grade_id for e in tried for t in full.exercises[e].tests}
+        {t.grade_id for e in (full.exercises if whole else tried) for t in full.exercises[e].tests}
+    if whole:  # every test of the source's, not only those of the exercises tried here, passed
+        assert {v.exercise for v in verdicts if v.kind == "reference"} == set(full.exercises)
 
 
 def test_sessions_cover_every_candidate_once():
@@ -46,6 +51,9 @@ def test_sessions_cover_every_candidate_once():
         split = proof.sessions(COURSE, assignment, parts=2)
         assert sorted((t.exercise, t.description) for s in split for t in s.trials) == expected
         assert len(split) == 2 and all(s.trials for s in split)
+        # one session grades the whole source notebook (it stands for running the source on its own)
+        whole = len(COURSE.assignment(assignment).notebook.cells)
+        assert [len(s.base.notebook.cells) == whole for s in split].count(True) == 1
 
 
 def test_prove_command_names_what_does_not_hold_and_exits_1(tmp_path):

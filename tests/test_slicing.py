@@ -63,14 +63,19 @@ def test_a_star_import_is_kept_whenever_a_kept_cell_reads_a_name():
 def simulated_kernel(calls):
     """proof._grade's stand-in: runs a session's notebook in order on a pretend kernel. A cell whose code says
     WRONG fails its exercise's tests; CORRUPT passes them but, like a mutant that trains a shared model in
-    place, breaks every test run after it in that kernel."""
+    place, breaks every test run after it in that kernel; RAISES gets an error output."""
+    import copy
+
     from autograder.markers import marker_of
     from autograder.results import Result, TestResult
 
     def grade(session, options):
         calls.append([t.description for t in session.trials])
         tests, code, corrupt = [], {}, False
-        for cell in session.assignment.notebook.cells:
+        graded = copy.deepcopy(session.assignment.notebook)
+        for cell in graded.cells:
+            if "RAISES" in cell.source:
+                cell.outputs = [nbformat.v4.new_output("error", ename="ValueError", evalue="boom", traceback=[])]
             marker = marker_of(cell)
             if marker is not None and marker.kind == "exercise":
                 code[marker.grade_id.split(".")[0]] = cell.source
@@ -80,8 +85,25 @@ def simulated_kernel(calls):
                 tests.append(TestResult(marker.grade_id, 0 if failed else 1, 1, not failed,
                                         "AssertionError" if failed else ""))
             corrupt = corrupt or "CORRUPT" in cell.source and marker is not None and marker.kind == "exercise"
-        return Result("proof", "lesson", None, 0.0, tuple(tests))
+        return Result("proof", "lesson", None, 0.0, tuple(tests)), graded
     return grade
+
+
+def test_a_source_cell_that_raises_is_a_reference_verdict_that_does_not_hold(monkeypatch):
+    """The proof's session on the whole notebook stands for running the source on its own: a lesson cell that
+    raises (no test reads it, so no test fails) is reported; the same cell run with a candidate is not."""
+    from autograder import proof
+
+    monkeypatch.setattr(proof, "_grade", simulated_kernel([]))
+    base = lesson()
+    base.notebook.cells[5].source += "  # RAISES"  # the demo after double's test
+    trials = (proof.Trial("double", "mutant", "wrong", "def double(x):  # WRONG RAISES\n    return x"),)
+    _, verdicts = proof.grade_session(proof.Session(base, trials))
+    assert [(v.exercise, v.holds) for v in verdicts if v.kind == "reference"] == \
+        [("double", True), ("halve", True), ("cell 5", False)]
+    assert "the source's cell 5 raised ValueError: boom" == next(v.description for v in verdicts if v.exercise == "cell 5")
+    _, clean = proof.grade_session(proof.Session(lesson(), trials))
+    assert all(v.holds for v in clean)
 
 
 def test_a_candidate_that_leaves_the_kernel_unsound_costs_no_later_verdict(monkeypatch):
