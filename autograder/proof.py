@@ -192,10 +192,18 @@ class Session:
     trained in place), and the exercise's candidates are graded again in a fresh kernel
     (:func:`grade_session`), ``careful``: the source's span before the first and after each, so a verdict is
     never a previous candidate's doing. A mutant is thus graded by the same tests, the same checker and the
-    same kernel as a student's notebook, at the cost of its span, not of a kernel and the whole notebook."""
+    same kernel as a student's notebook, at the cost of its span, not of a kernel and the whole notebook.
+    With ``whole``, the whole source notebook runs first instead of the slice (the spans are still the
+    slice's: a lesson cell no test reads never runs again with a candidate)."""
     base: Assignment  # the slice
     trials: tuple[Trial, ...]
     careful: frozenset[str] = frozenset()  # exercises whose source span runs after every candidate
+    whole: Assignment | None = None  # the whole source notebook, run first instead of the slice (spans stay the slice's)
+
+    @property
+    def first(self) -> Assignment:
+        """What the kernel runs before the first candidate: the slice, or the whole source notebook."""
+        return self.whole or self.base
 
     @property
     def label(self) -> str:
@@ -238,7 +246,7 @@ class Session:
         not graded on code that is not its own), the span with the candidate (``<id>.t<k>``), and, after the
         exercise's last trial (after each, for a careful exercise), the span as the source has it
         (``<id>.s<k>``)."""
-        nb, elsewhere, candidate_cells = copy.deepcopy(self.base.notebook), {}, {}
+        nb, elsewhere, candidate_cells = copy.deepcopy(self.first.notebook), {}, {}
         for k, trial in enumerate(self.trials):
             cells = [self.base.notebook.cells[i] for i in span(self.base, trial.exercise)]
             exercise_cell = self.base.notebook.cells[self.base.exercises[trial.exercise].index]
@@ -255,7 +263,7 @@ class Session:
             nb.cells += [_renamed(c, f".t{k}", trial.code if c is exercise_cell else None) for c in cells]
             if self.restores_after(k):
                 nb.cells += [_renamed(c, f".s{k}") for c in cells]
-        return Assignment.parse(nb, self.base.name, self.base.path, self.base.delimiters), candidate_cells
+        return Assignment.parse(nb, self.first.name, self.first.path, self.first.delimiters), candidate_cells
 
 
 def top_level_names(code: str) -> set[str]:
@@ -295,8 +303,8 @@ def sessions(course: Course, name: str, exercises: set[str] | None = None, parts
         reads = frozenset().union(*(reads_and_changes(t.code)[0] for t in chosen))
         work.append(Session(_sliced(full, frozenset(group), reads), chosen, candidates.careful & set(group)))
     if exercises is None:
-        largest = max(range(len(work)), key=lambda k: len(work[k].base.notebook.cells))
-        work[largest] = Session(full, work[largest].trials, work[largest].careful)
+        largest = max(work, key=lambda s: len(s.base.notebook.cells))
+        work[work.index(largest)] = Session(largest.base, largest.trials, largest.careful, whole=full)
     return work
 
 
@@ -315,9 +323,9 @@ def _raised(session: Session, graded: nbformat.NotebookNode) -> list[Verdict]:
     """The source's own cells other than tests (lesson and exercise cells) that raised in the session's first
     run, each a reference verdict that does not hold; its tests have theirs."""
     found = []
-    for index, cell in enumerate(graded.cells[:len(session.base.notebook.cells)]):
+    for index, cell in enumerate(graded.cells[:len(session.first.notebook.cells)]):
         error = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
-        if error is not None and index not in session.base.tests_by_cell:
+        if error is not None and index not in session.first.tests_by_cell:
             found.append(Verdict(f"cell {index}", f"the source's cell {index} raised "
                                  f"{error.get('ename')}: {error.get('evalue', '')[:200]}", "reference",
                                  (str(error.get("ename")),), ()))
@@ -365,7 +373,7 @@ def grade_session(session: Session, options: Options = Options(profile="quick", 
         result, graded = _grade(part, options)
         if first is None:
             first = result
-            verdicts += [_verdict(part, result, e, e, "reference", "the source's solution") for e in part.base.exercises]
+            verdicts += [_verdict(part, result, e, e, "reference", "the source's solution") for e in part.first.exercises]
             verdicts += _raised(part, graded)
         decided, again_from = [], None  # (trial position, verdict); where the next kernel starts, if anywhere
         for k, trial in enumerate(part.trials):

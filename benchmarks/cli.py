@@ -35,7 +35,7 @@ def graded_example_assignment(course: Course) -> str | None:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     p.add_argument("--quick", action="store_true",
-                   help="smallest settings (1 repeat, 2 submissions, no Dask row, small shapes): a smoke run, not a measurement")
+                   help="smallest settings (1 repeat, 1 submission, no Dask row, small shapes): a smoke run, not a measurement")
     p.add_argument("--out", default=str(REPO_ROOT / "docs"), help="folder for benchmarks.md/.json (default: docs/)")
     p.add_argument("--repeats", type=int, help="runs of each measurement; the median is reported (default 3, quick 1)")
     p.add_argument("--jobs", type=lambda s: [int(j) for j in s.split(",")],
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     nb_runs = notebooks.NotebookRuns(course, assignments)
     log(f"setting up the grading comparison on the example class of {example} (ours --jobs {jobs} vs nbgrader)")
     # --quick leaves out the Dask cluster's row: tests/test_cluster.py grades on one, and a smoke run needs no second
-    class_grading = grading.ClassGrading(example, jobs, limit=2 if args.quick else None, cluster=not args.quick) \
+    class_grading = grading.ClassGrading(example, jobs, limit=1 if args.quick else None, cluster=not args.quick) \
         if example else None
     rounds, skipped = [], None
     try:

@@ -195,3 +195,20 @@ def test_a_caught_mutant_skips_the_rest_of_its_span_and_an_alternative_never_doe
 
 def first_lines_of(cell) -> str:
     return cell.source.splitlines()[0]
+
+
+def test_a_session_on_the_whole_notebook_reruns_only_the_slices_cells_with_a_candidate():
+    """The session that stands for running the source runs every cell first; a candidate's span is still the
+    slice's, so a demo between the exercise and its test that no test reads never runs again."""
+    from autograder import proof
+
+    cells = ["import torch", "# EXERCISE: double\ndef double(x):\n    return 2 * x", "print('a demo no test reads')",
+             "# TEST: test_double (1 points)\nassert double(torch.ones(1)) == 2"]
+    full = Assignment.parse(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]), "demo")
+    trials = (proof.Trial("double", "mutant", "wrong", "def double(x):\n    return x"),)
+    session = proof.Session(graded_slice(full, frozenset({"double"})), trials, whole=full)
+    run = session.assignment.notebook.cells
+    assert [c.source for c in run[:4]] == cells
+    assert [run[i].source.splitlines()[0] for i in session.candidate_cells[0]] == \
+        ["# EXERCISE: double.t0", "# TEST: test_double.t0 (1.0 points)"]
+    assert sum("a demo" in c.source for c in run) == 1
