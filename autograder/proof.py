@@ -198,7 +198,7 @@ class Session:
     base: Assignment  # the slice
     trials: tuple[Trial, ...]
     careful: frozenset[str] = frozenset()  # exercises whose source span runs after every candidate
-    whole: Assignment | None = None  # the whole source notebook, run first instead of the slice (spans stay the slice's)
+    whole: Assignment | None = None  # the whole source notebook, run first instead of the slice
 
     @property
     def first(self) -> Assignment:
@@ -281,9 +281,10 @@ def top_level_names(code: str) -> set[str]:
 def sessions(course: Course, name: str, exercises: set[str] | None = None, parts: int = 1) -> list[Session]:
     """The proof of ``name`` (only ``exercises``' candidates, if given) as ``parts`` sessions of about equal
     work, each on the slice its exercises need; proving every exercise, the session with the largest slice
-    runs the whole notebook instead, so that its first run is the source graded as it stands (every test
-    passed, no cell raised: :func:`grade_session`'s reference verdicts) at the cost of the cells its slice
-    left out, not of another kernel running the whole notebook."""
+    runs the whole notebook first instead of its slice (its candidates still rerun only the slice's cells),
+    so that its first run is the source graded as it stands (every test passed, no cell raised:
+    :func:`grade_session`'s reference verdicts) at the cost of the cells its slice left out, not of another
+    kernel running the whole notebook."""
     full = course.assignment(name)
     candidates = load_candidates(course, name)
     wanted = set(full.exercises) if exercises is None else set(exercises)
@@ -373,7 +374,8 @@ def grade_session(session: Session, options: Options = Options(profile="quick", 
         result, graded = _grade(part, options)
         if first is None:
             first = result
-            verdicts += [_verdict(part, result, e, e, "reference", "the source's solution") for e in part.first.exercises]
+            verdicts += [_verdict(part, result, e, e, "reference", "the source's solution")
+                         for e in part.first.exercises]
             verdicts += _raised(part, graded)
         decided, again_from = [], None  # (trial position, verdict); where the next kernel starts, if anywhere
         for k, trial in enumerate(part.trials):
