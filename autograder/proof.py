@@ -408,6 +408,7 @@ def grade_session(session: Session, options: Options = Options(profile="quick", 
         verdicts += [v for k, v in decided if again_from is None or k < again_from]
         if again_from is None:
             return first, verdicts
+        # a fresh kernel on the slice alone: the whole notebook, if any, ran once, for the reference verdicts
         part = Session(part.base, part.trials[again_from:], part.careful)
 
 
